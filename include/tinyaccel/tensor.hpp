@@ -1,0 +1,121 @@
+// Tensor: an n-dimensional float32/float64 array with shape and strides over shared,
+// 64-byte-aligned, allocation-counted storage. Views (reshape, transpose, permute, slice) share
+// storage; contiguous() and clone() copy.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tinyaccel/errors.hpp"
+
+namespace tinyaccel {
+
+enum class DType { f32, f64 };
+using Shape = std::vector<int64_t>;
+
+int64_t dtype_size(DType dtype);
+const char* dtype_name(DType dtype);  // "float32" / "float64"
+std::string shape_str(const Shape& shape);  // "(2,3)"
+
+// Number of elements of a shape; ValueError on a negative dimension or int64 overflow.
+int64_t shape_numel(const Shape& shape);
+
+template <typename T>
+constexpr DType dtype_of();
+template <>
+constexpr DType dtype_of<float>() { return DType::f32; }
+template <>
+constexpr DType dtype_of<double>() { return DType::f64; }
+
+class Storage;
+
+class Tensor {
+ public:
+  // An empty float32 tensor of shape (0).
+  Tensor();
+  // Zero-filled.
+  explicit Tensor(Shape shape, DType dtype = DType::f32);
+  // Uninitialized contents: for outputs that are fully overwritten.
+  static Tensor empty(Shape shape, DType dtype = DType::f32);
+  static Tensor full(Shape shape, double value, DType dtype = DType::f32);
+  // Values in row-major order; ValueError when their count differs from the shape's.
+  static Tensor from_vector(Shape shape, std::vector<float> values);
+  static Tensor from_vector(Shape shape, std::vector<double> values);
+
+  const Shape& shape() const { return shape_; }
+  // In elements, not bytes. May be 0 (broadcast) or any positive value (views).
+  const Shape& strides() const { return strides_; }
+  DType dtype() const { return dtype_; }
+  int64_t ndim() const { return static_cast<int64_t>(shape_.size()); }
+  int64_t numel() const { return numel_; }
+  int64_t nbytes() const { return numel_ * dtype_size(dtype_); }
+  // Dimension d, negative d counting from the end; ValueError when out of range.
+  int64_t size(int64_t d) const;
+  bool is_contiguous() const;
+
+  // Pointer to element (0,...,0). DTypeError when T is not the tensor's element type.
+  template <typename T>
+  T* data();
+  template <typename T>
+  const T* data() const;
+  void* raw_data() { return base(); }
+  const void* raw_data() const { return base(); }
+
+  // Element access by full index (negative indices count from the end), converted to double.
+  double get(const std::vector<int64_t>& index) const;
+  void set(const std::vector<int64_t>& index, double value);
+  // All elements in row-major order, converted to double.
+  std::vector<double> to_vector() const;
+
+  // View when the strides allow it, a copy otherwise. One dimension may be -1 (inferred).
+  Tensor reshape(Shape shape) const;
+  Tensor transpose(int64_t d0, int64_t d1) const;
+  // Matrix transpose of the last two dimensions.
+  Tensor mT() const { return transpose(-2, -1); }
+  Tensor permute(const std::vector<int64_t>& dims) const;
+  // Elements start, start+step, ... < stop along dimension d (numpy clamping, step >= 1).
+  Tensor slice(int64_t d, int64_t start, int64_t stop, int64_t step = 1) const;
+  // View with size-1 dimensions stretched (stride 0) to `shape`, numpy broadcasting rules.
+  Tensor broadcast_to(const Shape& shape) const;
+
+  Tensor contiguous() const;  // this when already contiguous (shares storage), else a copy
+  Tensor clone() const;       // always a contiguous copy
+  Tensor to(DType dtype) const;  // this when dtype matches, else a converted copy
+  void fill_(double value);
+  // Copies src (same shape, any dtype/strides) into this tensor's elements.
+  void copy_from(const Tensor& src);
+
+  bool shares_storage(const Tensor& other) const;
+
+ private:
+  Tensor(std::shared_ptr<Storage> storage, Shape shape, Shape strides, int64_t offset,
+         DType dtype);
+  void* base() const;
+
+  std::shared_ptr<Storage> storage_;
+  Shape shape_;
+  Shape strides_;
+  int64_t offset_ = 0;  // in elements
+  int64_t numel_ = 0;
+  DType dtype_ = DType::f32;
+};
+
+// Row-major strides of a contiguous tensor of this shape.
+Shape contiguous_strides(const Shape& shape);
+
+// Seeded random fills. The generator is our own (xoshiro256** + Box–Muller), so a seed gives
+// the same values on every platform and standard library.
+Tensor randn(Shape shape, uint64_t seed, DType dtype = DType::f32, double mean = 0.0,
+             double stddev = 1.0);
+Tensor rand(Shape shape, uint64_t seed, DType dtype = DType::f32, double low = 0.0,
+            double high = 1.0);
+
+// numpy.allclose without broadcasting: false when shapes differ; otherwise every pair satisfies
+// |a - b| <= atol + rtol * |b| (computed in double). Infinities are close only to the same
+// infinity. NaN is close to NaN only when equal_nan; otherwise any NaN makes the answer false.
+bool allclose(const Tensor& a, const Tensor& b, double rtol = 1e-5, double atol = 1e-8,
+              bool equal_nan = false);
+
+}  // namespace tinyaccel

@@ -1,0 +1,22 @@
+// A persistent worker pool: the mechanism behind every multi-threaded kernel. How many threads
+// to use is policy and belongs to the caller (tinyaccel::num_threads(), size thresholds).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+
+namespace tinyaccel {
+
+// Runs fn(tid, nthreads) for tid in [0, nthreads) concurrently, the calling thread being tid 0,
+// and returns when all have finished. The first exception thrown by any tid is rethrown here.
+// Called from inside a running fn (nesting), or with nthreads <= 1, it runs serially in the
+// caller: kernels never multiply threads.
+void parallel_run(int nthreads, const std::function<void(int tid, int nthreads)>& fn);
+
+// Splits [0, n) into nthreads contiguous ranges of near-equal size (static, so the partition and
+// therefore any floating-point result is a pure function of n and nthreads), never giving a
+// thread fewer than `grain` items: fewer threads are used when n is small.
+void parallel_for(int64_t n, int64_t grain, int nthreads,
+                  const std::function<void(int64_t begin, int64_t end)>& fn);
+
+}  // namespace tinyaccel

@@ -1,0 +1,320 @@
+#include "tinyaccel/tensor.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <numeric>
+
+#include "core/dtype_dispatch.hpp"
+#include "core/storage.hpp"
+#include "core/strided.hpp"
+
+namespace tinyaccel {
+namespace {
+
+int64_t normalize_dim(int64_t d, int64_t ndim, const char* what) {
+  const int64_t n = d < 0 ? d + ndim : d;
+  if (n < 0 || n >= ndim) {
+    throw ValueError(std::string(what) + ": dimension " + std::to_string(d) +
+                     " is out of range for a tensor of rank " + std::to_string(ndim));
+  }
+  return n;
+}
+
+std::shared_ptr<Storage> allocate(const Shape& shape, DType dtype, bool zero) {
+  const int64_t n = shape_numel(shape);
+  int64_t bytes = 0;
+  if (__builtin_mul_overflow(n, dtype_size(dtype), &bytes)) {
+    throw AllocationError("tensor of shape " + shape_str(shape) + " is too large: " +
+                          std::to_string(n) + " elements overflow the byte count");
+  }
+  return std::make_shared<Storage>(bytes, zero);
+}
+
+}  // namespace
+
+int64_t dtype_size(DType dtype) { return dtype == DType::f64 ? 8 : 4; }
+const char* dtype_name(DType dtype) { return dtype == DType::f64 ? "float64" : "float32"; }
+
+std::string shape_str(const Shape& shape) {
+  std::string s = "(";
+  for (size_t i = 0; i < shape.size(); ++i) {
+    if (i) s += ",";
+    s += std::to_string(shape[i]);
+  }
+  return s + ")";
+}
+
+int64_t shape_numel(const Shape& shape) {
+  int64_t n = 1;
+  for (int64_t d : shape) {
+    if (d < 0) {
+      throw ValueError("invalid shape " + shape_str(shape) + ": dimension " + std::to_string(d) +
+                       " is negative");
+    }
+    if (__builtin_mul_overflow(n, d, &n)) {
+      throw ValueError("invalid shape " + shape_str(shape) + ": element count overflows int64");
+    }
+  }
+  return n;
+}
+
+Shape contiguous_strides(const Shape& shape) {
+  Shape strides(shape.size());
+  int64_t s = 1;
+  for (size_t i = shape.size(); i-- > 0;) {
+    strides[i] = s;
+    s *= std::max<int64_t>(shape[i], 1);
+  }
+  return strides;
+}
+
+Tensor::Tensor() : Tensor(Shape{0}) {}
+
+Tensor::Tensor(Shape shape, DType dtype)
+    : Tensor(allocate(shape, dtype, /*zero=*/true), shape, contiguous_strides(shape), 0, dtype) {}
+
+Tensor::Tensor(std::shared_ptr<Storage> storage, Shape shape, Shape strides, int64_t offset,
+               DType dtype)
+    : storage_(std::move(storage)),
+      shape_(std::move(shape)),
+      strides_(std::move(strides)),
+      offset_(offset),
+      numel_(shape_numel(shape_)),
+      dtype_(dtype) {}
+
+Tensor Tensor::empty(Shape shape, DType dtype) {
+  auto storage = allocate(shape, dtype, /*zero=*/false);
+  Shape strides = contiguous_strides(shape);
+  return Tensor(std::move(storage), std::move(shape), std::move(strides), 0, dtype);
+}
+
+Tensor Tensor::full(Shape shape, double value, DType dtype) {
+  Tensor t = empty(std::move(shape), dtype);
+  t.fill_(value);
+  return t;
+}
+
+template <typename T>
+static Tensor from_values(Shape shape, std::vector<T> values) {
+  const int64_t n = shape_numel(shape);
+  if (n != static_cast<int64_t>(values.size())) {
+    throw ValueError("from_vector: shape " + shape_str(shape) + " holds " + std::to_string(n) +
+                     " elements but " + std::to_string(values.size()) + " values were given");
+  }
+  Tensor t = Tensor::empty(std::move(shape), dtype_of<T>());
+  if (n) std::memcpy(t.data<T>(), values.data(), n * sizeof(T));
+  return t;
+}
+
+Tensor Tensor::from_vector(Shape shape, std::vector<float> values) {
+  return from_values(std::move(shape), std::move(values));
+}
+Tensor Tensor::from_vector(Shape shape, std::vector<double> values) {
+  return from_values(std::move(shape), std::move(values));
+}
+
+int64_t Tensor::size(int64_t d) const { return shape_[normalize_dim(d, ndim(), "size")]; }
+
+bool Tensor::is_contiguous() const {
+  int64_t expected = 1;
+  for (size_t i = shape_.size(); i-- > 0;) {
+    if (shape_[i] == 0) return true;
+    if (shape_[i] != 1 && strides_[i] != expected) return false;
+    expected *= shape_[i];
+  }
+  return true;
+}
+
+void* Tensor::base() const {
+  return static_cast<char*>(storage_->data()) + offset_ * dtype_size(dtype_);
+}
+
+template <typename T>
+T* Tensor::data() {
+  if (dtype_ != dtype_of<T>()) {
+    throw DTypeError(std::string("data<") + dtype_name(dtype_of<T>()) + ">() on a " +
+                     dtype_name(dtype_) + " tensor");
+  }
+  return static_cast<T*>(base());
+}
+
+template <typename T>
+const T* Tensor::data() const {
+  return const_cast<Tensor*>(this)->data<T>();
+}
+
+template float* Tensor::data<float>();
+template double* Tensor::data<double>();
+template const float* Tensor::data<float>() const;
+template const double* Tensor::data<double>() const;
+
+static int64_t element_offset(const Tensor& t, const std::vector<int64_t>& index) {
+  if (static_cast<int64_t>(index.size()) != t.ndim()) {
+    throw ValueError("index of rank " + std::to_string(index.size()) + " for a tensor of shape " +
+                     shape_str(t.shape()));
+  }
+  int64_t off = 0;
+  for (int64_t d = 0; d < t.ndim(); ++d) {
+    const int64_t i = index[d] < 0 ? index[d] + t.shape()[d] : index[d];
+    if (i < 0 || i >= t.shape()[d]) {
+      throw ValueError("index " + std::to_string(index[d]) + " is out of range for dimension " +
+                       std::to_string(d) + " of shape " + shape_str(t.shape()));
+    }
+    off += i * t.strides()[d];
+  }
+  return off;
+}
+
+double Tensor::get(const std::vector<int64_t>& index) const {
+  const int64_t off = element_offset(*this, index);
+  return visit_dtype(dtype_, [&](auto z) -> double {
+    return static_cast<const decltype(z)*>(base())[off];
+  });
+}
+
+void Tensor::set(const std::vector<int64_t>& index, double value) {
+  const int64_t off = element_offset(*this, index);
+  visit_dtype(dtype_, [&](auto z) {
+    using T = decltype(z);
+    static_cast<T*>(base())[off] = static_cast<T>(value);
+  });
+}
+
+std::vector<double> Tensor::to_vector() const {
+  std::vector<double> out;
+  out.reserve(numel_);
+  visit_dtype(dtype_, [&](auto z) {
+    const auto* p = static_cast<const decltype(z)*>(base());
+    for_each_offset(shape_, strides_, [&](int64_t o) { out.push_back(p[o]); });
+  });
+  return out;
+}
+
+Tensor Tensor::reshape(Shape shape) const {
+  int64_t infer = -1, known = 1;
+  for (size_t i = 0; i < shape.size(); ++i) {
+    if (shape[i] == -1 && infer < 0) {
+      infer = static_cast<int64_t>(i);
+    } else {
+      known *= shape_numel({shape[i]});
+    }
+  }
+  if (infer >= 0) {
+    if (known == 0 || numel_ % known != 0) {
+      throw ShapeError("cannot reshape " + shape_str(shape_) + " into " + shape_str(shape));
+    }
+    shape[infer] = numel_ / known;
+  }
+  if (shape_numel(shape) != numel_) {
+    throw ShapeError("cannot reshape " + shape_str(shape_) + " (" + std::to_string(numel_) +
+                     " elements) into " + shape_str(shape));
+  }
+  if (!is_contiguous()) return contiguous().reshape(std::move(shape));
+  Shape strides = contiguous_strides(shape);
+  return Tensor(storage_, std::move(shape), std::move(strides), offset_, dtype_);
+}
+
+Tensor Tensor::transpose(int64_t d0, int64_t d1) const {
+  std::vector<int64_t> dims(ndim());
+  std::iota(dims.begin(), dims.end(), 0);
+  std::swap(dims[normalize_dim(d0, ndim(), "transpose")], dims[normalize_dim(d1, ndim(), "transpose")]);
+  return permute(dims);
+}
+
+Tensor Tensor::permute(const std::vector<int64_t>& dims) const {
+  if (static_cast<int64_t>(dims.size()) != ndim()) {
+    throw ValueError("permute: " + std::to_string(dims.size()) + " dimensions given for a tensor of rank " +
+                     std::to_string(ndim()));
+  }
+  Shape shape(ndim()), strides(ndim());
+  std::vector<bool> seen(ndim(), false);
+  for (int64_t i = 0; i < ndim(); ++i) {
+    const int64_t d = normalize_dim(dims[i], ndim(), "permute");
+    if (seen[d]) throw ValueError("permute: dimension " + std::to_string(d) + " repeated");
+    seen[d] = true;
+    shape[i] = shape_[d];
+    strides[i] = strides_[d];
+  }
+  return Tensor(storage_, std::move(shape), std::move(strides), offset_, dtype_);
+}
+
+Tensor Tensor::slice(int64_t d, int64_t start, int64_t stop, int64_t step) const {
+  d = normalize_dim(d, ndim(), "slice");
+  if (step < 1) throw ValueError("slice: step must be >= 1, got " + std::to_string(step));
+  const int64_t n = shape_[d];
+  auto clamp = [n](int64_t i) { return std::clamp<int64_t>(i < 0 ? i + n : i, 0, n); };
+  start = clamp(start);
+  stop = std::max(clamp(stop), start);
+  Shape shape = shape_, strides = strides_;
+  shape[d] = (stop - start + step - 1) / step;
+  strides[d] = strides_[d] * step;
+  return Tensor(storage_, std::move(shape), std::move(strides), offset_ + start * strides_[d],
+                dtype_);
+}
+
+Tensor Tensor::broadcast_to(const Shape& shape) const {
+  const int64_t nd = static_cast<int64_t>(shape.size());
+  if (nd < ndim()) {
+    throw ShapeError("cannot broadcast " + shape_str(shape_) + " to " + shape_str(shape));
+  }
+  Shape strides(nd, 0);
+  for (int64_t i = 0; i < ndim(); ++i) {
+    const int64_t src = ndim() - 1 - i, dst = nd - 1 - i;
+    if (shape_[src] == shape[dst]) {
+      strides[dst] = strides_[src];
+    } else if (shape_[src] != 1) {
+      throw ShapeError("cannot broadcast " + shape_str(shape_) + " to " + shape_str(shape));
+    }
+  }
+  shape_numel(shape);
+  return Tensor(storage_, shape, std::move(strides), offset_, dtype_);
+}
+
+Tensor Tensor::contiguous() const { return is_contiguous() ? *this : clone(); }
+
+Tensor Tensor::clone() const {
+  Tensor out = empty(shape_, dtype_);
+  out.copy_from(*this);
+  return out;
+}
+
+Tensor Tensor::to(DType dtype) const {
+  if (dtype == dtype_) return *this;
+  Tensor out = empty(shape_, dtype);
+  out.copy_from(*this);
+  return out;
+}
+
+void Tensor::fill_(double value) {
+  visit_dtype(dtype_, [&](auto z) {
+    using T = decltype(z);
+    T* p = static_cast<T*>(base());
+    const T v = static_cast<T>(value);
+    for_each_offset(shape_, strides_, [&](int64_t o) { p[o] = v; });
+  });
+}
+
+void Tensor::copy_from(const Tensor& src) {
+  if (src.shape_ != shape_) {
+    throw ShapeError("copy_from: source shape " + shape_str(src.shape_) +
+                     " differs from destination shape " + shape_str(shape_));
+  }
+  if (dtype_ == src.dtype_ && is_contiguous() && src.is_contiguous()) {
+    if (numel_) std::memmove(base(), src.base(), nbytes());
+    return;
+  }
+  visit_dtype(dtype_, [&](auto zd) {
+    using D = decltype(zd);
+    visit_dtype(src.dtype_, [&](auto zs) {
+      using S = decltype(zs);
+      D* dst = static_cast<D*>(base());
+      const S* s = static_cast<const S*>(src.base());
+      for_each_offset_pair(shape_, strides_, src.strides_,
+                           [&](int64_t od, int64_t os) { dst[od] = static_cast<D>(s[os]); });
+    });
+  });
+}
+
+bool Tensor::shares_storage(const Tensor& other) const { return storage_ == other.storage_; }
+
+}  // namespace tinyaccel

@@ -1,0 +1,137 @@
+// The matmul front door: validation, dtype promotion, batch broadcasting, then one 2-D kernel
+// call per batch matrix on the chosen backend.
+#include <string>
+
+#include "core/dtype_dispatch.hpp"
+#include "gemm/backends.hpp"
+#include "tinyaccel/matmul.hpp"
+
+namespace tinyaccel {
+namespace {
+
+[[noreturn]] void mismatch(const Shape& a, const Shape& b, const std::string& why) {
+  throw ShapeError("shape mismatch: " + shape_str(a) + " @ " + shape_str(b) + ": " + why);
+}
+
+struct MatmulPlan {
+  Shape batch;  // broadcast batch shape
+  int64_t m = 0, n = 0, k = 0;
+};
+
+MatmulPlan plan(const Shape& a, const Shape& b) {
+  for (const auto* s : {&a, &b}) {
+    if (s->size() < 2) {
+      throw ShapeError("matmul requires 2D+ inputs (got " + shape_str(a) + " @ " + shape_str(b) +
+                       "): use a (1,n) or (n,1) matrix instead of a vector");
+    }
+  }
+  shape_numel(a);
+  shape_numel(b);
+  const size_t ra = a.size(), rb = b.size();
+  MatmulPlan p;
+  p.m = a[ra - 2];
+  p.k = a[ra - 1];
+  p.n = b[rb - 1];
+  if (b[rb - 2] != p.k) {
+    mismatch(a, b, "a.shape[-1]=" + std::to_string(p.k) + " != b.shape[-2]=" +
+                       std::to_string(b[rb - 2]));
+  }
+  const size_t nb = std::max(ra, rb) - 2;
+  p.batch.assign(nb, 1);
+  for (size_t i = 0; i < nb; ++i) {
+    const int64_t da = i < ra - 2 ? a[ra - 3 - i] : 1;
+    const int64_t db = i < rb - 2 ? b[rb - 3 - i] : 1;
+    if (da != db && da != 1 && db != 1) {
+      mismatch(a, b, "batch dimensions " + shape_str(Shape(a.begin(), a.end() - 2)) + " and " +
+                         shape_str(Shape(b.begin(), b.end() - 2)) + " do not broadcast");
+    }
+    p.batch[nb - 1 - i] = da == 1 ? db : da;
+  }
+  return p;
+}
+
+template <typename T>
+gemm::MatrixRef<const T> matrix_at(const Tensor& t, int64_t offset) {
+  const int64_t r = t.ndim();
+  return {t.data<T>() + offset, t.shape()[r - 2], t.shape()[r - 1], t.strides()[r - 2],
+          t.strides()[r - 1]};
+}
+
+template <typename T>
+void run_2d(Backend backend, gemm::MatrixRef<const T> a, gemm::MatrixRef<const T> b,
+            gemm::MatrixRef<T> c) {
+  if (backend == Backend::automatic) backend = gemm::choose_backend(a.rows, b.cols, a.cols);
+  switch (backend) {
+    case Backend::naive: return gemm::naive_gemm(a, b, c);
+    default: return gemm::blas_gemm(a, b, c);
+  }
+}
+
+}  // namespace
+
+const char* backend_name(Backend backend) {
+  switch (backend) {
+    case Backend::naive: return "naive";
+    case Backend::blas: return "blas";
+    default: return "auto";
+  }
+}
+
+Backend parse_backend(const std::string& name) {
+  if (name == "naive") return Backend::naive;
+  if (name == "blas") return Backend::blas;
+  if (name == "auto" || name == "automatic") return Backend::automatic;
+  throw ValueError("unknown matmul backend '" + name + "': expected naive, blas or auto");
+}
+
+Backend gemm::choose_backend(int64_t, int64_t, int64_t) { return Backend::blas; }
+
+int64_t matmul_flops(const Shape& a, const Shape& b) {
+  const MatmulPlan p = plan(a, b);
+  return 2 * shape_numel(p.batch) * p.m * p.n * p.k;
+}
+
+Tensor matmul(const Tensor& a_in, const Tensor& b_in, Backend backend) {
+  const MatmulPlan p = plan(a_in.shape(), b_in.shape());
+  const DType dtype =
+      (a_in.dtype() == DType::f64 || b_in.dtype() == DType::f64) ? DType::f64 : DType::f32;
+  Shape out_shape = p.batch;
+  out_shape.push_back(p.m);
+  out_shape.push_back(p.n);
+  if (p.k == 0) return Tensor(out_shape, dtype);
+  Tensor c = Tensor::empty(out_shape, dtype);
+  if (c.numel() == 0) return c;
+
+  // Broadcast views give every operand the full batch shape (stride 0 where it repeats).
+  Shape a_shape = p.batch, b_shape = p.batch;
+  a_shape.insert(a_shape.end(), {p.m, p.k});
+  b_shape.insert(b_shape.end(), {p.k, p.n});
+  const Tensor a = a_in.to(dtype).broadcast_to(a_shape);
+  const Tensor b = b_in.to(dtype).broadcast_to(b_shape);
+
+  visit_dtype(dtype, [&](auto z) {
+    using T = decltype(z);
+    const int64_t nb = static_cast<int64_t>(p.batch.size());
+    std::vector<int64_t> index(nb, 0);
+    const int64_t batches = shape_numel(p.batch);
+    for (int64_t batch = 0; batch < batches; ++batch) {
+      int64_t off_a = 0, off_b = 0;
+      for (int64_t d = 0; d < nb; ++d) {
+        off_a += index[d] * a.strides()[d];
+        off_b += index[d] * b.strides()[d];
+      }
+      gemm::MatrixRef<T> out{c.data<T>() + batch * p.m * p.n, p.m, p.n, p.n, 1};
+      run_2d<T>(backend, matrix_at<T>(a, off_a), matrix_at<T>(b, off_b), out);
+      for (int64_t d = nb - 1; d >= 0 && ++index[d] == p.batch[d]; --d) index[d] = 0;
+    }
+  });
+  return c;
+}
+
+Tensor naive_matmul(const Tensor& a, const Tensor& b) { return matmul(a, b, Backend::naive); }
+
+Tensor vectorized_matmul(const Tensor& a, const Tensor& b) {
+  return matmul(a, b, Backend::automatic);
+}
+
+}  // namespace tinyaccel
