@@ -7,6 +7,7 @@
 
 #include <string>
 
+#include "tinyaccel/cost.hpp"
 #include "tinyaccel/tensor.hpp"
 
 namespace tinyaccel {
@@ -25,8 +26,9 @@ Tensor matmul(const Tensor& a, const Tensor& b, Backend backend = Backend::autom
 Tensor naive_matmul(const Tensor& a, const Tensor& b);
 Tensor vectorized_matmul(const Tensor& a, const Tensor& b);
 
-// FLOPs of a @ b as every benchmark, test and the roofline count them: 2·m·n·k per batch.
-int64_t matmul_flops(const Shape& a, const Shape& b);
+// Cost of a @ b: 2·m·n·k FLOPs per batch matrix; bytes = (m·k + k·n + m·n)·sizeof(dtype) per
+// batch matrix (each operand read once, the result written once).
+OpCost matmul_cost(const Shape& a, const Shape& b, DType dtype);
 
 // Which BLAS this build links: vendor, version/config string and its current thread count.
 struct BlasInfo {

@@ -1,6 +1,8 @@
 // The whole public API of tinyaccel.
 #pragma once
 
+#include "tinyaccel/activation.hpp"
+#include "tinyaccel/cost.hpp"
 #include "tinyaccel/errors.hpp"
 #include "tinyaccel/matmul.hpp"
 #include "tinyaccel/memory.hpp"

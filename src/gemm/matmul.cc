@@ -86,9 +86,11 @@ Backend parse_backend(const std::string& name) {
 
 Backend gemm::choose_backend(int64_t, int64_t, int64_t) { return Backend::blas; }
 
-int64_t matmul_flops(const Shape& a, const Shape& b) {
+OpCost matmul_cost(const Shape& a, const Shape& b, DType dtype) {
   const MatmulPlan p = plan(a, b);
-  return 2 * shape_numel(p.batch) * p.m * p.n * p.k;
+  const int64_t batches = shape_numel(p.batch);
+  return OpCost{2 * batches * p.m * p.n * p.k,
+                batches * (p.m * p.k + p.k * p.n + p.m * p.n) * dtype_size(dtype)};
 }
 
 Tensor matmul(const Tensor& a_in, const Tensor& b_in, Backend backend) {
