@@ -21,8 +21,11 @@ using Runner = std::function<int()>;
 // Declares a subcommand's options on `cmd` and returns what to run when it is chosen.
 using CommandSetup = Runner (*)(CLI::App& cmd);
 
-// `order` sorts subcommands in --help. Returns true so it can initialise a static.
-bool register_command(int order, const char* name, const char* description, CommandSetup setup);
+// `order` sorts subcommands in --help; `parent` nests the command under another one
+// ("bench" → `tinyaccel bench matmul`); a parent with setup == nullptr only groups.
+// Returns true so it can initialise a static.
+bool register_command(int order, const char* name, const char* description, CommandSetup setup,
+                      const char* parent = nullptr);
 
 // Exit status for bad arguments, bad input files and any library error.
 inline constexpr int kUsageError = 2;

@@ -2,6 +2,8 @@
 #include <algorithm>
 #include <exception>
 #include <iostream>
+#include <map>
+#include <string>
 #include <vector>
 
 #include "command.hpp"
@@ -14,6 +16,7 @@ struct Entry {
   const char* name;
   const char* description;
   CommandSetup setup;
+  const char* parent;
 };
 
 std::vector<Entry>& registry() {
@@ -23,8 +26,9 @@ std::vector<Entry>& registry() {
 
 }  // namespace
 
-bool register_command(int order, const char* name, const char* description, CommandSetup setup) {
-  registry().push_back({order, name, description, setup});
+bool register_command(int order, const char* name, const char* description, CommandSetup setup,
+                      const char* parent) {
+  registry().push_back({order, name, description, setup, parent});
   return true;
 }
 
@@ -36,12 +40,29 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.footer("Run 'tinyaccel <command> --help' for a command's options and examples.");
   auto entries = registry();
-  std::stable_sort(entries.begin(), entries.end(),
-                   [](const Entry& a, const Entry& b) { return a.order < b.order; });
-  std::vector<std::pair<CLI::App*, Runner>> commands;
+  std::stable_sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) {
+    return (a.parent == nullptr) > (b.parent == nullptr) ||
+           ((a.parent == nullptr) == (b.parent == nullptr) && a.order < b.order);
+  });
+  std::map<std::string, CLI::App*> by_name;
+  std::vector<std::pair<CLI::App*, Runner>> runners;
   for (const Entry& e : entries) {
-    CLI::App* cmd = app.add_subcommand(e.name, e.description);
-    commands.emplace_back(cmd, e.setup(*cmd));
+    CLI::App* parent = &app;
+    if (e.parent != nullptr) {
+      auto it = by_name.find(e.parent);
+      if (it == by_name.end()) {
+        it = by_name.emplace(e.parent, app.add_subcommand(e.parent)).first;
+        it->second->require_subcommand(1);
+      }
+      parent = it->second;
+    }
+    CLI::App* cmd = parent->add_subcommand(e.name, e.description);
+    if (e.setup == nullptr) {
+      cmd->require_subcommand(1);
+    } else {
+      runners.emplace_back(cmd, e.setup(*cmd));
+    }
+    if (e.parent == nullptr) by_name[e.name] = cmd;
   }
   try {
     app.parse(argc, argv);
@@ -54,7 +75,7 @@ int main(int argc, char** argv) {
     return kUsageError;
   }
   try {
-    for (auto& [cmd, run] : commands) {
+    for (auto& [cmd, run] : runners) {
       if (cmd->parsed()) return run();
     }
   } catch (const std::exception& e) {

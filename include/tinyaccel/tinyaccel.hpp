@@ -7,4 +7,6 @@
 #include "tinyaccel/matmul.hpp"
 #include "tinyaccel/memory.hpp"
 #include "tinyaccel/tensor.hpp"
+#include "tinyaccel/system.hpp"
 #include "tinyaccel/threads.hpp"
+#include "tinyaccel/timing.hpp"
