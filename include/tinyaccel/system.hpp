@@ -35,4 +35,8 @@ Isa active_isa();
 void force_isa(Isa isa);
 void reset_isa();
 
+// Size in bytes of the level-`level` data (or unified) cache that one core sees (1, 2 or 3),
+// from the OS's cache description; 0 when the OS does not say.
+int64_t cache_size_bytes(int level);
+
 }  // namespace tinyaccel
