@@ -5,6 +5,7 @@
 #include "core/dtype_dispatch.hpp"
 #include "gemm/backends.hpp"
 #include "tinyaccel/matmul.hpp"
+#include "tinyaccel/threads.hpp"
 
 namespace tinyaccel {
 namespace {
@@ -57,43 +58,27 @@ gemm::MatrixRef<const T> matrix_at(const Tensor& t, int64_t offset) {
           t.strides()[r - 1]};
 }
 
+struct RunConfig {
+  Backend backend = Backend::automatic;
+  int64_t tile_size = 64;
+};
+
 template <typename T>
-void run_2d(Backend backend, gemm::MatrixRef<const T> a, gemm::MatrixRef<const T> b,
+void run_2d(const RunConfig& config, gemm::MatrixRef<const T> a, gemm::MatrixRef<const T> b,
             gemm::MatrixRef<T> c) {
-  if (backend == Backend::automatic) backend = gemm::choose_backend(a.rows, b.cols, a.cols);
+  Backend backend = config.backend;
+  if (backend == Backend::automatic) {
+    backend = choose_backend(a.rows, b.cols, a.cols, dtype_of<T>()).backend;
+  }
   switch (backend) {
     case Backend::naive: return gemm::naive_gemm(a, b, c);
+    case Backend::tiled: return gemm::tiled_gemm(a, b, c, config.tile_size);
+    case Backend::packed: return gemm::packed_gemm(a, b, c, gemm::Epilogue<T>{}, num_threads());
     default: return gemm::blas_gemm(a, b, c);
   }
 }
 
-}  // namespace
-
-const char* backend_name(Backend backend) {
-  switch (backend) {
-    case Backend::naive: return "naive";
-    case Backend::blas: return "blas";
-    default: return "auto";
-  }
-}
-
-Backend parse_backend(const std::string& name) {
-  if (name == "naive") return Backend::naive;
-  if (name == "blas") return Backend::blas;
-  if (name == "auto" || name == "automatic") return Backend::automatic;
-  throw ValueError("unknown matmul backend '" + name + "': expected naive, blas or auto");
-}
-
-Backend gemm::choose_backend(int64_t, int64_t, int64_t) { return Backend::blas; }
-
-OpCost matmul_cost(const Shape& a, const Shape& b, DType dtype) {
-  const MatmulPlan p = plan(a, b);
-  const int64_t batches = shape_numel(p.batch);
-  return OpCost{2 * batches * p.m * p.n * p.k,
-                batches * (p.m * p.k + p.k * p.n + p.m * p.n) * dtype_size(dtype)};
-}
-
-Tensor matmul(const Tensor& a_in, const Tensor& b_in, Backend backend) {
+Tensor matmul_with(const Tensor& a_in, const Tensor& b_in, const RunConfig& config) {
   const MatmulPlan p = plan(a_in.shape(), b_in.shape());
   const DType dtype =
       (a_in.dtype() == DType::f64 || b_in.dtype() == DType::f64) ? DType::f64 : DType::f32;
@@ -123,11 +108,51 @@ Tensor matmul(const Tensor& a_in, const Tensor& b_in, Backend backend) {
         off_b += index[d] * b.strides()[d];
       }
       gemm::MatrixRef<T> out{c.data<T>() + batch * p.m * p.n, p.m, p.n, p.n, 1};
-      run_2d<T>(backend, matrix_at<T>(a, off_a), matrix_at<T>(b, off_b), out);
+      run_2d<T>(config, matrix_at<T>(a, off_a), matrix_at<T>(b, off_b), out);
       for (int64_t d = nb - 1; d >= 0 && ++index[d] == p.batch[d]; --d) index[d] = 0;
     }
   });
   return c;
+}
+
+}  // namespace
+
+const char* backend_name(Backend backend) {
+  switch (backend) {
+    case Backend::naive: return "naive";
+    case Backend::tiled: return "tiled";
+    case Backend::packed: return "packed";
+    case Backend::blas: return "blas";
+    default: return "auto";
+  }
+}
+
+Backend parse_backend(const std::string& name) {
+  if (name == "naive") return Backend::naive;
+  if (name == "tiled") return Backend::tiled;
+  if (name == "packed") return Backend::packed;
+  if (name == "blas") return Backend::blas;
+  if (name == "auto" || name == "automatic") return Backend::automatic;
+  throw ValueError("unknown matmul backend '" + name +
+                   "': expected naive, tiled, packed, blas or auto");
+}
+
+OpCost matmul_cost(const Shape& a, const Shape& b, DType dtype) {
+  const MatmulPlan p = plan(a, b);
+  const int64_t batches = shape_numel(p.batch);
+  return OpCost{2 * batches * p.m * p.n * p.k,
+                batches * (p.m * p.k + p.k * p.n + p.m * p.n) * dtype_size(dtype)};
+}
+
+Tensor matmul(const Tensor& a, const Tensor& b, Backend backend) {
+  return matmul_with(a, b, RunConfig{backend, 64});
+}
+
+Tensor tiled_matmul(const Tensor& a, const Tensor& b, int64_t tile_size) {
+  if (tile_size < 1) {
+    throw ValueError("tiled_matmul: tile_size must be >= 1, got " + std::to_string(tile_size));
+  }
+  return matmul_with(a, b, RunConfig{Backend::tiled, tile_size});
 }
 
 Tensor naive_matmul(const Tensor& a, const Tensor& b) { return matmul(a, b, Backend::naive); }

@@ -1,0 +1,154 @@
+// The fused GEMM entry (C = act(alpha·A·B + beta·C + bias)) and linear() on top of it, plus the
+// unfused epilogue the reference backends share.
+#include <string>
+#include <vector>
+
+#include "core/dtype_dispatch.hpp"
+#include "elementwise/activation_kernels.hpp"
+#include "gemm/backends.hpp"
+#include "tinyaccel/matmul.hpp"
+#include "tinyaccel/threads.hpp"
+
+namespace tinyaccel {
+namespace {
+
+template <typename T>
+gemm::MatrixRef<T> matrix_of(const Tensor& t) {
+  return {const_cast<T*>(t.data<T>()), t.shape()[0], t.shape()[1], t.strides()[0],
+          t.strides()[1]};
+}
+
+void check_fused_shapes(const Tensor& a, const Tensor& b, const Tensor& c,
+                        const std::optional<Tensor>& bias) {
+  const auto where = [&] {
+    return shape_str(a.shape()) + " @ " + shape_str(b.shape()) + " -> " + shape_str(c.shape());
+  };
+  if (a.ndim() != 2 || b.ndim() != 2 || c.ndim() != 2) {
+    throw ShapeError("fused_gemm requires 2-D a, b and c, got " + where());
+  }
+  if (a.shape()[1] != b.shape()[0]) {
+    throw ShapeError("shape mismatch: " + where() + ": a.shape[-1]=" +
+                     std::to_string(a.shape()[1]) + " != b.shape[-2]=" +
+                     std::to_string(b.shape()[0]));
+  }
+  if (c.shape()[0] != a.shape()[0] || c.shape()[1] != b.shape()[1]) {
+    throw ShapeError("shape mismatch: " + where() + ": c must be (" +
+                     std::to_string(a.shape()[0]) + "," + std::to_string(b.shape()[1]) + ")");
+  }
+  if (bias && (bias->ndim() != 1 || bias->shape()[0] != c.shape()[1])) {
+    throw ShapeError("shape mismatch: bias " + shape_str(bias->shape()) + " for output " +
+                     shape_str(c.shape()) + ": bias must be (" + std::to_string(c.shape()[1]) +
+                     ",)");
+  }
+  for (const Tensor* t : {&a, &b}) {
+    if (t->dtype() != c.dtype()) {
+      throw DTypeError(std::string("fused_gemm: operands must share c's dtype ") +
+                       dtype_name(c.dtype()) + ", got " + dtype_name(t->dtype()));
+    }
+  }
+  if (bias && bias->dtype() != c.dtype()) {
+    throw DTypeError(std::string("fused_gemm: bias must have c's dtype ") +
+                     dtype_name(c.dtype()) + ", got " + dtype_name(bias->dtype()));
+  }
+}
+
+template <typename T>
+void run_fused(const Tensor& a_t, const Tensor& b_t, Tensor& c_t, const GemmOptions& options) {
+  const auto a = matrix_of<const T>(a_t);
+  const auto b = matrix_of<const T>(b_t);
+  const auto c = matrix_of<T>(c_t);
+  const Tensor bias = options.bias ? options.bias->contiguous() : Tensor();
+  gemm::Epilogue<T> epilogue;
+  epilogue.alpha = static_cast<T>(options.alpha);
+  epilogue.beta = static_cast<T>(options.beta);
+  epilogue.bias = options.bias ? bias.data<T>() : nullptr;
+  epilogue.act = options.activation;
+
+  const int64_t m = a.rows, n = b.cols, k = a.cols;
+  Backend backend = options.backend;
+  if (backend == Backend::automatic && k > 0) {
+    backend = choose_backend(m, n, k, dtype_of<T>()).backend;
+  }
+  if (backend == Backend::packed && k > 0) {
+    gemm::packed_gemm(a, b, c, epilogue, num_threads());
+    return;
+  }
+  // Unfused: the plain product into a scratch matrix, then the shared epilogue.
+  std::vector<T> scratch(static_cast<size_t>(m * n), T(0));
+  gemm::MatrixRef<T> p{scratch.data(), m, n, n, 1};
+  if (k > 0) {
+    switch (backend) {
+      case Backend::naive: gemm::naive_gemm(a, b, p); break;
+      case Backend::tiled: gemm::tiled_gemm(a, b, p, 64); break;
+      default: gemm::blas_gemm(a, b, p); break;
+    }
+  }
+  gemm::apply_epilogue<T>({p.data, m, n, n, 1}, c, epilogue);
+}
+
+}  // namespace
+
+void fused_gemm(const Tensor& a, const Tensor& b, Tensor& c, const GemmOptions& options) {
+  check_fused_shapes(a, b, c, options.bias);
+  if (c.numel() == 0) return;
+  visit_dtype(c.dtype(), [&](auto z) { run_fused<decltype(z)>(a, b, c, options); });
+}
+
+Tensor linear(const Tensor& x, const Tensor& weight, const std::optional<Tensor>& bias,
+              Activation act) {
+  if (x.ndim() < 1 || weight.ndim() != 2) {
+    throw ShapeError("linear: x must be (..., in_features) and weight (out_features, "
+                     "in_features), got x " + shape_str(x.shape()) + ", weight " +
+                     shape_str(weight.shape()));
+  }
+  const int64_t in = weight.shape()[1], out = weight.shape()[0];
+  if (x.shape().back() != in) {
+    throw ShapeError("shape mismatch: linear x " + shape_str(x.shape()) + ", weight " +
+                     shape_str(weight.shape()) + ": x.shape[-1]=" +
+                     std::to_string(x.shape().back()) + " != in_features=" +
+                     std::to_string(in));
+  }
+  if (bias && (bias->ndim() != 1 || bias->shape()[0] != out)) {
+    throw ShapeError("shape mismatch: linear bias " + shape_str(bias->shape()) +
+                     " for weight " + shape_str(weight.shape()) + ": bias must be (" +
+                     std::to_string(out) + ",)");
+  }
+  const bool wide = x.dtype() == DType::f64 || weight.dtype() == DType::f64 ||
+                    (bias && bias->dtype() == DType::f64);
+  const DType dtype = wide ? DType::f64 : DType::f32;
+  const Shape lead(x.shape().begin(), x.shape().end() - 1);
+  const int64_t rows = shape_numel(lead);
+  const Tensor x2 = x.to(dtype).reshape({rows, in});
+  GemmOptions options;
+  if (bias) options.bias = bias->to(dtype);
+  options.activation = act;
+  Tensor y = Tensor::empty({rows, out}, dtype);
+  fused_gemm(x2, weight.to(dtype).mT(), y, options);
+  Shape out_shape = lead;
+  out_shape.push_back(out);
+  return y.reshape(out_shape);
+}
+
+namespace gemm {
+
+template <typename T>
+void apply_epilogue(MatrixRef<const T> p, MatrixRef<T> c, const Epilogue<T>& epilogue) {
+  std::vector<T> row(static_cast<size_t>(c.cols));
+  for (int64_t i = 0; i < c.rows; ++i) {
+    for (int64_t j = 0; j < c.cols; ++j) {
+      T v = epilogue.alpha * p(i, j);
+      if (epilogue.beta != T(0)) v += epilogue.beta * c(i, j);
+      row[j] = v;
+    }
+    elementwise::bias_activation_inplace(epilogue.act, row.data(), epilogue.bias, c.cols);
+    for (int64_t j = 0; j < c.cols; ++j) c(i, j) = row[j];
+  }
+}
+
+template void apply_epilogue<float>(MatrixRef<const float>, MatrixRef<float>,
+                                    const Epilogue<float>&);
+template void apply_epilogue<double>(MatrixRef<const double>, MatrixRef<double>,
+                                     const Epilogue<double>&);
+
+}  // namespace gemm
+}  // namespace tinyaccel
