@@ -1,0 +1,51 @@
+// Tensor files in NumPy's formats: .npy (one array) and .npz (a zip archive of .npy members,
+// as written by numpy.savez and numpy.savez_compressed).
+//
+// Read: format versions 1.0, 2.0 and 3.0; float32 and float64 stored little-endian ('<f4',
+// '<f8'; '=' and '|' are accepted as the native order, which is little-endian on every platform
+// this library builds for); C or Fortran order (a Fortran-order file is returned as a contiguous
+// C-order tensor with the same values); any rank including 0-d, and zero-size arrays. Every
+// other dtype (integers, float16, big-endian, complex, object, structured) is a DTypeError
+// naming it. A file that is truncated, corrupt or whose header disagrees with its size is an
+// IoError naming the file and the fault; nothing is allocated beyond what the file's own size
+// can hold, so a lying header cannot trigger a huge allocation.
+//
+// Write: always format 1.0 (2.0 only for a header over 64 KiB), C order, little-endian, the
+// header padded to a multiple of 64 bytes like NumPy. Strided views are written in logical
+// (row-major) order. Files are written atomically: readers see the old file or the new one,
+// and a failed write leaves neither a partial file nor a temporary behind.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "tinyaccel/tensor.hpp"
+
+namespace tinyaccel {
+
+Tensor load_npy(const std::string& path);
+void save_npy(const std::string& path, const Tensor& tensor);
+
+// The same formats in memory. `source` names the bytes in error messages.
+Tensor parse_npy(const void* data, size_t size, const std::string& source = "<memory>");
+std::string serialize_npy(const Tensor& tensor);
+
+// Archive members in archive order. Names are the member names without their ".npy" suffix
+// (numpy.savez(f, x=...) gives the member "x.npy", read back as "x").
+using NamedTensors = std::vector<std::pair<std::string, Tensor>>;
+
+// Every member must be a .npy array this library reads; a duplicate name is an IoError.
+NamedTensors load_npz(const std::string& path);
+NamedTensors parse_npz(const void* data, size_t size, const std::string& source = "<memory>");
+
+// Members are stored (numpy.savez) or deflated (numpy.savez_compressed), each named
+// "<name>.npy". ValueError on an empty or duplicate name, or one containing a NUL byte.
+void save_npz(const std::string& path, const NamedTensors& tensors, bool compressed = false);
+std::string serialize_npz(const NamedTensors& tensors, bool compressed = false);
+
+// The tensor called `name`; ValueError listing the names present when there is none.
+const Tensor& find_tensor(const NamedTensors& tensors, const std::string& name);
+
+}  // namespace tinyaccel
