@@ -3,12 +3,10 @@
 
 #include "tinyaccel/activation.hpp"
 #include "tinyaccel/cost.hpp"
-#include "tinyaccel/elementwise.hpp"
 #include "tinyaccel/errors.hpp"
 #include "tinyaccel/io.hpp"
 #include "tinyaccel/matmul.hpp"
 #include "tinyaccel/memory.hpp"
-#include "tinyaccel/roofline.hpp"
 #include "tinyaccel/tensor.hpp"
 #include "tinyaccel/system.hpp"
 #include "tinyaccel/threads.hpp"
