@@ -3,6 +3,7 @@
 
 #include "tinyaccel/activation.hpp"
 #include "tinyaccel/cost.hpp"
+#include "tinyaccel/elementwise.hpp"
 #include "tinyaccel/errors.hpp"
 #include "tinyaccel/io.hpp"
 #include "tinyaccel/matmul.hpp"
