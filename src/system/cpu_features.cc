@@ -1,18 +1,28 @@
+// Instruction-set detection. An extension is usable only when the processor implements it
+// (CPUID) *and* the OS saves the registers it touches (XCR0, read with XGETBV): a hypervisor or
+// kernel that does not enable AVX-512 state makes AVX-512 instructions fault even on a CPU that
+// has them. One table below names every extension we report; CpuFeatures is derived from it.
 #include <atomic>
 #include <cstdlib>
 #include <string>
 
+#include "system/cpu_internal.hpp"
 #include "tinyaccel/errors.hpp"
 #include "tinyaccel/system.hpp"
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <cpuid.h>
+#define TINYACCEL_X86 1
+#elif defined(__aarch64__) && defined(__linux__)
+#include <asm/hwcap.h>
+#include <sys/auxv.h>
 #endif
 
 namespace tinyaccel {
+namespace sysinfo {
 namespace {
 
-#if defined(__x86_64__) || defined(__i386__)
+#if defined(TINYACCEL_X86)
 struct Regs {
   unsigned a = 0, b = 0, c = 0, d = 0;
 };
@@ -23,51 +33,114 @@ Regs cpuid(unsigned leaf, unsigned subleaf = 0) {
   return r;
 }
 
-uint64_t xgetbv0() {
-  uint32_t lo = 0, hi = 0;
-  __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
-  return (static_cast<uint64_t>(hi) << 32) | lo;
-}
+enum class Reg { eax, ebx, ecx, edx };
 
-bool bit(unsigned reg, int n) { return (reg >> n) & 1u; }
-
-CpuFeatures detect() {
-  CpuFeatures f;
-  const unsigned max_leaf = cpuid(0).a;
-  const Regs l1 = cpuid(1);
-  f.sse42 = bit(l1.c, 20);
-  const bool osxsave = bit(l1.c, 27);
-  const uint64_t xcr0 = osxsave ? xgetbv0() : 0;
-  f.os_saves_ymm = (xcr0 & 0x6) == 0x6;            // SSE + AVX state
-  f.os_saves_zmm = f.os_saves_ymm && (xcr0 & 0xE0) == 0xE0;  // opmask, ZMM_Hi256, Hi16_ZMM
-  const bool os_amx = (xcr0 & 0x60000) == 0x60000;  // XTILECFG + XTILEDATA
-  f.avx = bit(l1.c, 28) && f.os_saves_ymm;
-  f.fma = bit(l1.c, 12) && f.os_saves_ymm;
-  f.f16c = bit(l1.c, 29) && f.os_saves_ymm;
-  if (max_leaf >= 7) {
-    const Regs l7 = cpuid(7, 0);
-    f.avx2 = bit(l7.b, 5) && f.os_saves_ymm;
-    f.avx512f = bit(l7.b, 16) && f.os_saves_zmm;
-    f.avx512dq = bit(l7.b, 17) && f.os_saves_zmm;
-    f.avx512bw = bit(l7.b, 30) && f.os_saves_zmm;
-    f.avx512vl = bit(l7.b, 31) && f.os_saves_zmm;
-    f.avx512_fp16 = bit(l7.d, 23) && f.os_saves_zmm;
-    f.amx_bf16 = bit(l7.d, 22) && os_amx;
-    f.amx_tile = bit(l7.d, 24) && os_amx;
-    const Regs l7s1 = cpuid(7, 1);
-    f.avx512_bf16 = bit(l7s1.a, 5) && f.os_saves_zmm;
+unsigned reg_value(const Regs& r, Reg reg) {
+  switch (reg) {
+    case Reg::eax: return r.a;
+    case Reg::ebx: return r.b;
+    case Reg::ecx: return r.c;
+    default: return r.d;
   }
-  return f;
 }
-#else
+
+// The XCR0 state components an extension's registers need.
+enum class State {
+  xmm,   // bit 1 (SSE)
+  ymm,   // bits 1-2 (SSE, AVX upper halves)
+  zmm,   // bits 1-2 and 5-7 (opmask, ZMM_Hi256, Hi16_ZMM)
+  tile,  // bits 17-18 (XTILECFG, XTILEDATA); Linux also requires a per-process
+         // arch_prctl(ARCH_REQ_XCOMP_PERM) before the first AMX instruction
+};
+
+bool state_enabled(State state, const Xcr0& xcr0) {
+  // Without XSAVE the SSE registers are saved by FXSAVE, which every x86-64 OS uses.
+  if (!xcr0.known) return state == State::xmm;
+  const uint64_t v = xcr0.value;
+  switch (state) {
+    case State::xmm: return (v & 0x2) == 0x2;
+    case State::ymm: return (v & 0x6) == 0x6;
+    case State::zmm: return (v & 0xE6) == 0xE6;
+    default: return (v & 0x60000) == 0x60000;
+  }
+}
+
+struct FeatureBit {
+  const char* name;  // /proc/cpuinfo spelling
+  unsigned leaf, subleaf;
+  Reg reg;
+  int bit;
+  State state;
+};
+
+// Intel SDM vol. 2A, CPUID; the same bits on AMD.
+constexpr FeatureBit kFeatureBits[] = {
+    {"sse4_2", 1, 0, Reg::ecx, 20, State::xmm},
+    {"avx", 1, 0, Reg::ecx, 28, State::ymm},
+    {"fma", 1, 0, Reg::ecx, 12, State::ymm},
+    {"f16c", 1, 0, Reg::ecx, 29, State::ymm},
+    {"avx2", 7, 0, Reg::ebx, 5, State::ymm},
+    {"avx512f", 7, 0, Reg::ebx, 16, State::zmm},
+    {"avx512dq", 7, 0, Reg::ebx, 17, State::zmm},
+    {"avx512bw", 7, 0, Reg::ebx, 30, State::zmm},
+    {"avx512vl", 7, 0, Reg::ebx, 31, State::zmm},
+    {"avx512_bf16", 7, 1, Reg::eax, 5, State::zmm},
+    {"avx512_fp16", 7, 0, Reg::edx, 23, State::zmm},
+    {"amx_tile", 7, 0, Reg::edx, 24, State::tile},
+    {"amx_bf16", 7, 0, Reg::edx, 22, State::tile},
+    {"amx_int8", 7, 0, Reg::edx, 25, State::tile},
+};
+
+bool leaf_available(unsigned leaf, unsigned subleaf) {
+  const unsigned max_basic = cpuid(0).a;
+  if (leaf > max_basic) return false;
+  // Leaf 7 reports its highest subleaf in EAX of subleaf 0.
+  return leaf != 7 || subleaf == 0 || subleaf <= cpuid(7, 0).a;
+}
+#endif
+
+// TINYACCEL_ISA as read once at the first active_isa() call.
+struct EnvRequest {
+  std::string raw;  // empty when unset
+  Isa cap = Isa::scalar;
+};
+
+const EnvRequest& env_request() {
+  static const EnvRequest request = [] {
+    EnvRequest r;
+    const char* env = std::getenv("TINYACCEL_ISA");
+    r.raw = env == nullptr ? "" : env;
+    r.cap = r.raw.empty() ? detected_isa() : isa_from_request(r.raw, detected_isa());
+    return r;
+  }();
+  return request;
+}
+
+std::atomic<int> g_forced{-1};
+
 CpuFeatures detect() {
+  static constexpr std::pair<const char*, bool CpuFeatures::*> kFields[] = {
+      {"sse4_2", &CpuFeatures::sse42},         {"avx", &CpuFeatures::avx},
+      {"avx2", &CpuFeatures::avx2},            {"fma", &CpuFeatures::fma},
+      {"f16c", &CpuFeatures::f16c},            {"avx512f", &CpuFeatures::avx512f},
+      {"avx512bw", &CpuFeatures::avx512bw},    {"avx512vl", &CpuFeatures::avx512vl},
+      {"avx512dq", &CpuFeatures::avx512dq},    {"avx512_bf16", &CpuFeatures::avx512_bf16},
+      {"avx512_fp16", &CpuFeatures::avx512_fp16}, {"amx_tile", &CpuFeatures::amx_tile},
+      {"amx_bf16", &CpuFeatures::amx_bf16},    {"neon", &CpuFeatures::neon},
+  };
   CpuFeatures f;
-#if defined(__ARM_NEON) || defined(__aarch64__)
-  f.neon = true;
+  for (const FeatureSupport& s : feature_support()) {
+    for (const auto& [name, field] : kFields) {
+      if (s.name == name) f.*field = s.usable();
+    }
+  }
+#if defined(TINYACCEL_X86)
+  const Xcr0 xcr0 = read_xcr0();
+  f.os_saves_ymm = state_enabled(State::ymm, xcr0);
+  f.os_saves_zmm = state_enabled(State::zmm, xcr0);
 #endif
   return f;
 }
-#endif
 
 Isa detect_isa(const CpuFeatures& f) {
   if (f.avx512f && f.avx512bw && f.avx512vl && f.avx512dq && f.fma) return Isa::avx512;
@@ -75,16 +148,99 @@ Isa detect_isa(const CpuFeatures& f) {
   return Isa::scalar;
 }
 
-std::atomic<int> g_forced{-1};
+}  // namespace
 
-Isa env_cap() {
-  const char* env = std::getenv("TINYACCEL_ISA");
-  if (env == nullptr || *env == '\0') return detected_isa();
-  const Isa wanted = parse_isa(env);
-  return wanted < detected_isa() ? wanted : detected_isa();
+Xcr0 read_xcr0() {
+  Xcr0 x;
+#if defined(TINYACCEL_X86)
+  if ((cpuid(1).c >> 27) & 1u) {  // OSXSAVE: XGETBV is enabled
+    uint32_t lo = 0, hi = 0;
+    __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+    x.known = true;
+    x.value = (static_cast<uint64_t>(hi) << 32) | lo;
+  }
+#endif
+  return x;
 }
 
-}  // namespace
+std::vector<FeatureSupport> feature_support() {
+  std::vector<FeatureSupport> out;
+#if defined(TINYACCEL_X86)
+  const Xcr0 xcr0 = read_xcr0();
+  for (const FeatureBit& fb : kFeatureBits) {
+    FeatureSupport s;
+    s.name = fb.name;
+    s.cpu = leaf_available(fb.leaf, fb.subleaf) &&
+            ((reg_value(cpuid(fb.leaf, fb.subleaf), fb.reg) >> fb.bit) & 1u);
+    s.os = state_enabled(fb.state, xcr0);
+    out.push_back(s);
+  }
+#elif defined(__aarch64__) && defined(__linux__)
+  // Advanced SIMD is architecturally mandatory on AArch64; HWCAP confirms the kernel exposes it.
+  out.push_back({"neon", (getauxval(AT_HWCAP) & HWCAP_ASIMD) != 0, true});
+#elif defined(__ARM_NEON)
+  out.push_back({"neon", true, true});
+#endif
+  return out;
+}
+
+CpuIdentity cpuid_identity() {
+  CpuIdentity id;
+#if defined(TINYACCEL_X86)
+  const Regs l0 = cpuid(0);
+  char vendor[13] = {};
+  for (int i = 0; i < 4; ++i) {
+    vendor[i] = static_cast<char>(l0.b >> (8 * i));
+    vendor[4 + i] = static_cast<char>(l0.d >> (8 * i));
+    vendor[8 + i] = static_cast<char>(l0.c >> (8 * i));
+  }
+  id.vendor = vendor;
+  if (l0.a >= 1) {
+    // Intel SDM vol. 2A, CPUID.1:EAX: the extended family is added only when the base family
+    // is 0xF; the extended model is prefixed when the base family is 6 or 0xF.
+    const unsigned eax = cpuid(1).a;
+    const int base_family = static_cast<int>((eax >> 8) & 0xF);
+    id.family = base_family == 0xF ? base_family + static_cast<int>((eax >> 20) & 0xFF)
+                                   : base_family;
+    id.model = static_cast<int>((eax >> 4) & 0xF);
+    if (base_family == 0x6 || base_family == 0xF) id.model |= static_cast<int>((eax >> 12) & 0xF0);
+    id.stepping = static_cast<int>(eax & 0xF);
+  }
+  if (cpuid(0x80000000).a >= 0x80000004) {
+    char brand[49] = {};
+    for (unsigned i = 0; i < 3; ++i) {
+      const Regs r = cpuid(0x80000002 + i);
+      const unsigned regs[4] = {r.a, r.b, r.c, r.d};
+      for (int j = 0; j < 16; ++j) brand[16 * i + j] = static_cast<char>(regs[j / 4] >> (8 * (j % 4)));
+    }
+    std::string s = brand;
+    const size_t first = s.find_first_not_of(' ');
+    const size_t last = s.find_last_not_of(' ');
+    id.brand = first == std::string::npos ? "" : s.substr(first, last - first + 1);
+  }
+#endif
+  return id;
+}
+
+Isa isa_from_request(const std::string& request, Isa detected) {
+  Isa wanted = Isa::scalar;
+  try {
+    wanted = parse_isa(request);
+  } catch (const ValueError& e) {
+    throw ValueError(std::string("TINYACCEL_ISA: ") + e.what());
+  }
+  return wanted < detected ? wanted : detected;
+}
+
+IsaSource isa_source() {
+  const int forced = g_forced.load(std::memory_order_relaxed);
+  if (forced >= 0) return {"force_isa", isa_name(static_cast<Isa>(forced))};
+  const EnvRequest& env = env_request();
+  if (!env.raw.empty()) return {"TINYACCEL_ISA", env.raw};
+  return {"detected", ""};
+}
+
+}  // namespace sysinfo
 
 const char* isa_name(Isa isa) {
   switch (isa) {
@@ -102,20 +258,19 @@ Isa parse_isa(const std::string& name) {
 }
 
 const CpuFeatures& cpu_features() {
-  static const CpuFeatures features = detect();
+  static const CpuFeatures features = sysinfo::detect();
   return features;
 }
 
 Isa detected_isa() {
-  static const Isa isa = detect_isa(cpu_features());
+  static const Isa isa = sysinfo::detect_isa(cpu_features());
   return isa;
 }
 
 Isa active_isa() {
-  const int forced = g_forced.load(std::memory_order_relaxed);
+  const int forced = sysinfo::g_forced.load(std::memory_order_relaxed);
   if (forced >= 0) return static_cast<Isa>(forced);
-  static const Isa from_env = env_cap();
-  return from_env;
+  return sysinfo::env_request().cap;
 }
 
 void force_isa(Isa isa) {
@@ -123,9 +278,9 @@ void force_isa(Isa isa) {
     throw ValueError(std::string("cannot force instruction set ") + isa_name(isa) +
                      ": this machine supports up to " + isa_name(detected_isa()));
   }
-  g_forced.store(static_cast<int>(isa));
+  sysinfo::g_forced.store(static_cast<int>(isa));
 }
 
-void reset_isa() { g_forced.store(-1); }
+void reset_isa() { sysinfo::g_forced.store(-1); }
 
 }  // namespace tinyaccel
