@@ -8,6 +8,7 @@
 #include "tinyaccel/io.hpp"
 #include "tinyaccel/matmul.hpp"
 #include "tinyaccel/memory.hpp"
+#include "tinyaccel/roofline.hpp"
 #include "tinyaccel/tensor.hpp"
 #include "tinyaccel/system.hpp"
 #include "tinyaccel/threads.hpp"

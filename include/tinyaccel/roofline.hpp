@@ -1,0 +1,217 @@
+// The roofline, measured on this machine: compute ceilings (FMA throughput per instruction set,
+// dtype and thread count), memory ceilings (read/copy/triad bandwidth swept over working-set
+// sizes, with the L1/L2/L3/DRAM plateaus found from the sweep), and kernels placed under them.
+//
+// Byte-counting convention (probes and OpCost alike): bytes the code explicitly reads plus bytes
+// it explicitly writes. Write-allocate traffic is NOT counted: a normal store to a line that is
+// not cached first reads that line, so a DRAM-resident copy with normal stores moves 3 bytes on
+// the bus per 2 counted; non-temporal stores skip that read, which is why copy_nt reports a
+// higher DRAM bandwidth. likwid-bench and STREAM count the same way.
+//
+// Threads in probes are std::threads pinned one per allowed CPU (pthread_setaffinity_np), each
+// working on its own slice; they are not the library's worker pool.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "tinyaccel/cost.hpp"
+#include "tinyaccel/system.hpp"
+#include "tinyaccel/tensor.hpp"
+#include "tinyaccel/timing.hpp"
+
+namespace tinyaccel {
+
+// ---------------------------------------------------------------------------------------------
+// Probes: the building blocks other benchmarks call ("% of measured FMA peak").
+
+// Peak FMA throughput in GFLOP/s (an FMA counts 2 FLOPs) of `threads` pinned threads running
+// independent FMA chains at `isa` on `dtype` for about `seconds` after a warm-up. For
+// Isa::scalar the loop is built for the baseline x86-64 (SSE2 scalar multiply + add, no FMA
+// instruction): the ceiling of code compiled without an ISA suffix. Returns the best repeat.
+// ValueError when the machine cannot run `isa` (see detected_isa()) or threads < 1.
+double measure_peak_gflops(Isa isa, DType dtype, int threads, double seconds = 0.2);
+
+enum class BandwidthKernel {
+  read,   // s += a[i]                       counted bytes per element: 1 read
+  copy,   // b[i] = a[i]                     1 read + 1 write
+  triad,  // a[i] = b[i] + s * c[i]          2 reads + 1 write
+};
+const char* bandwidth_kernel_name(BandwidthKernel kind);  // "read", "copy", "triad"
+
+// Sustained bandwidth in GB/s (1e9 bytes/s, counted as above) of `kind` over a working set of
+// `working_set_bytes` IN TOTAL (all arrays of the kernel, all threads together; each thread gets
+// its own contiguous slice), run for about `seconds`. `non_temporal` uses streaming stores (no
+// effect on read). The kernel runs at detected_isa(). Returns the best repeat.
+// ValueError when working_set_bytes < 4 KiB or threads < 1.
+double measure_bandwidth_gbs(BandwidthKernel kind, int64_t working_set_bytes, int threads,
+                             bool non_temporal = false, double seconds = 0.1);
+
+// The same two probes with their statistics.
+struct ProbeStats {
+  double best = 0;    // rate of the fastest repeat (GFLOP/s or GB/s): what a ceiling is
+  double median = 0;  // rate of the median repeat
+  double cv = 0;      // coefficient of variation of the repeat times
+  int samples = 0;
+  // Bandwidth probes: the working set actually used (rounded down to whole vector blocks per
+  // thread and array), which is what the rate was measured on.
+  int64_t working_set_bytes = 0;
+  bool noisy() const { return cv > Timing::kNoisyCv; }
+};
+ProbeStats probe_peak(Isa isa, DType dtype, int threads, double seconds = 0.2);
+ProbeStats probe_bandwidth(BandwidthKernel kind, int64_t working_set_bytes, int threads,
+                           bool non_temporal = false, double seconds = 0.1);
+
+// ---------------------------------------------------------------------------------------------
+// Ceilings.
+
+struct ComputeRoof {
+  Isa isa = Isa::scalar;
+  DType dtype = DType::f32;
+  int threads = 1;
+  ProbeStats stats;  // GFLOP/s
+  double gflops() const { return stats.best; }
+};
+
+// One measured point of a bandwidth sweep.
+struct BandwidthSample {
+  int64_t working_set_bytes = 0;
+  double gbs = 0;  // the ceiling value (best repeat)
+  ProbeStats stats;
+};
+
+struct BandwidthSweep {
+  BandwidthKernel kind = BandwidthKernel::copy;
+  bool non_temporal = false;
+  int threads = 1;
+  std::vector<BandwidthSample> samples;  // ascending working-set size
+  std::string name() const;               // "copy", "copy_nt", ...
+};
+
+// A range of working-set sizes over which bandwidth holds roughly constant.
+struct Plateau {
+  std::string level;        // "L1", "L2", "L3", ... in size order; the last one is "DRAM"
+  int64_t min_bytes = 0;    // smallest and largest swept working set that belongs to it
+  int64_t max_bytes = 0;
+  double gbs = 0;           // median bandwidth over the plateau's points
+  int points = 0;
+};
+
+struct PlateauOptions {
+  double tolerance = 0.20;  // a point joins a plateau when within ±20% of its running median
+  int min_points = 2;       // groups with fewer points are transitions between levels
+  // The last plateau is named "DRAM" only if it reaches at least this size (0: always); below
+  // it the last plateau is a cache level. Pass ~2× the last-level cache size.
+  int64_t dram_min_bytes = 0;
+};
+
+// Finds the plateaus of a bandwidth curve (points as (working-set bytes, GB/s), any order).
+// A pure function: groups consecutive points whose bandwidth stays within the tolerance of the
+// group's median, drops groups shorter than min_points (transitions), merges neighbouring groups
+// whose medians are within the tolerance, then names them in size order.
+std::vector<Plateau> detect_plateaus(std::vector<std::pair<int64_t, double>> curve,
+                                     const PlateauOptions& options = {});
+
+// The measured roofs of this machine.
+struct Roofs {
+  std::vector<ComputeRoof> compute;   // every (isa, dtype, threads) probed
+  std::vector<BandwidthSweep> sweeps;  // every kernel swept
+  // The memory ceilings used for placement: plateaus of the envelope (best kernel at each size)
+  // of the sweeps at `threads`.
+  std::vector<Plateau> memory;
+  int threads = 1;  // the thread count kernels are placed at
+
+  // Compute ceiling for (isa, dtype) at `threads` (0: this->threads); nullptr when not probed.
+  const ComputeRoof* find_compute(Isa isa, DType dtype, int threads = 0) const;
+  // The memory level a working set lives in: the first plateau whose max_bytes >= bytes (a size
+  // between two plateaus belongs to the slower one), the last plateau beyond. nullptr if none.
+  const Plateau* level_for(int64_t working_set_bytes) const;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Placement: where a kernel sits under the roofs. Public so any op (a transformer layer, a
+// profiled model) can be placed with the same arithmetic.
+
+enum class Bound { memory, compute };
+const char* bound_name(Bound bound);  // "memory", "compute"
+
+// A measured kernel: what it costs (declared once by the op) and how long it took.
+struct KernelPoint {
+  std::string name;
+  OpCost cost;
+  int64_t working_set_bytes = 0;  // bytes it touches per call (decides the memory level)
+  double seconds = 0;              // measured time per call (median)
+  DType dtype = DType::f32;
+  Timing timing;                   // full statistics when measured by run_roofline
+};
+
+struct Placement {
+  KernelPoint point;
+  double intensity = 0;          // FLOPs / byte
+  double gflops = 0;             // achieved
+  double gbs = 0;                // achieved (counted bytes / seconds)
+  std::string level;             // memory level of the working set
+  double level_gbs = 0;          // that level's bandwidth ceiling
+  double peak_gflops = 0;        // compute ceiling used
+  double ridge_intensity = 0;    // peak / level bandwidth
+  double attainable_gflops = 0;  // min(peak, level_gbs · intensity)
+  double predicted_s = 0;        // max(flops / peak, bytes / level bandwidth)
+  double efficiency = 0;         // predicted_s / seconds (= gflops / attainable when flops > 0)
+  Bound bound = Bound::memory;   // memory when intensity < ridge_intensity
+};
+
+// Places a point on explicit ceilings. peak_gflops > 0 and level_gbs > 0, else ValueError.
+Placement place_on(const KernelPoint& point, double peak_gflops, double level_gbs,
+                   const std::string& level = "");
+// Places a point on measured roofs: the compute ceiling for (isa, point.dtype) at roofs.threads
+// (the best probed ISA when that one is missing) and the memory level of its working set.
+Placement place(const KernelPoint& point, const Roofs& roofs, Isa isa = active_isa());
+
+// A kernel the roofline measures: its declared cost and a setup that allocates its inputs and
+// returns the call to time (the closure owns its data). Adding a kernel is one entry.
+struct KernelCase {
+  std::string name;
+  OpCost cost;
+  int64_t working_set_bytes = 0;
+  DType dtype = DType::f32;
+  std::function<std::function<void()>()> setup;
+};
+
+// The kernels placed by default: element-wise add/mul, fused and unfused GELU, softmax,
+// LayerNorm, matmul at several sizes on every backend. `quick` uses fewer and smaller cases.
+std::vector<KernelCase> default_kernel_cases(bool quick);
+
+// ---------------------------------------------------------------------------------------------
+// The whole roofline.
+
+struct RooflineOptions {
+  bool quick = false;  // < 1 minute: fewer sizes, shorter probes
+  int threads = 0;     // 0: num_threads()
+  std::vector<KernelCase> kernels;  // empty: default_kernel_cases(quick)
+  bool place_default_kernels = true;  // false with empty `kernels`: probes only
+  // Progress lines ("[roofline] ...") go here; nullptr: silent.
+  std::function<void(const std::string&)> progress;
+};
+
+struct RooflineReport {
+  Roofs roofs;
+  std::vector<Placement> placements;
+  std::vector<std::string> warnings;  // noisy measurements, missing levels, ...
+  // Machine and build metadata (cpu, isa, threads, versions, timestamp), as key/value text.
+  std::vector<std::pair<std::string, std::string>> metadata;
+  double elapsed_s = 0;
+};
+
+RooflineReport run_roofline(const RooflineOptions& options = {});
+
+// Writers. The files are written atomically (temporary + rename): on failure nothing is left.
+std::string roofline_text(const RooflineReport& report);  // tables for people
+std::string roofline_json(const RooflineReport& report);  // metadata + roofs + raw points
+std::string roofline_csv(const RooflineReport& report);   // one row per placed kernel
+// Renders the plot with gnuplot; the format follows the extension (.svg or .png). IoError when
+// gnuplot is missing or fails, ValueError for another extension.
+void write_roofline_plot(const RooflineReport& report, const std::string& path);
+
+}  // namespace tinyaccel

@@ -1,0 +1,230 @@
+// The compute and bandwidth probes: calibration, warm-up, pinned threads, repeats.
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <cstdlib>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "perf/probes/pinned_team.hpp"
+#include "perf/probes/probe_kernels.hpp"
+#include "tinyaccel/errors.hpp"
+#include "tinyaccel/roofline.hpp"
+
+namespace tinyaccel {
+namespace perf {
+
+FmaLoop fma_loop(Isa isa, DType dtype) {
+  const bool f32 = dtype == DType::f32;
+  switch (isa) {
+    case Isa::avx512:
+      return f32 ? FmaLoop{fma_chains_f32_avx512, kFmaFlopsPerIterationF32Avx512}
+                 : FmaLoop{fma_chains_f64_avx512, kFmaFlopsPerIterationF64Avx512};
+    case Isa::avx2:
+      return f32 ? FmaLoop{fma_chains_f32_avx2, kFmaFlopsPerIterationF32Avx2}
+                 : FmaLoop{fma_chains_f64_avx2, kFmaFlopsPerIterationF64Avx2};
+    case Isa::scalar:
+      break;
+  }
+  return f32 ? FmaLoop{fma_chains_f32_scalar, kFmaFlopsPerIterationF32Scalar}
+             : FmaLoop{fma_chains_f64_scalar, kFmaFlopsPerIterationF64Scalar};
+}
+
+StreamKernels stream_kernels(Isa isa) {
+  switch (isa) {
+    case Isa::avx512:
+      return {stream_read_avx512, stream_copy_avx512, stream_triad_avx512};
+    case Isa::avx2:
+      return {stream_read_avx2, stream_copy_avx2, stream_triad_avx2};
+    case Isa::scalar:
+      break;
+  }
+  return {stream_read_scalar, stream_copy_scalar, stream_triad_scalar};
+}
+
+}  // namespace perf
+
+namespace {
+
+using perf::run_pinned;
+using perf::SpinBarrier;
+
+double now_seconds() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+void check_threads(int threads) {
+  if (threads < 1) throw ValueError("threads must be >= 1, got " + std::to_string(threads));
+}
+
+// Rates from repeat times: `work` units (FLOPs or bytes) per repeat, reported in units of 1e9/s.
+ProbeStats stats_from_times(std::vector<double> times, double work) {
+  const Timing t = summarize(std::move(times));
+  ProbeStats s;
+  s.best = t.min_s > 0 ? work / t.min_s * 1e-9 : 0;
+  s.median = t.median_s > 0 ? work / t.median_s * 1e-9 : 0;
+  s.cv = t.cv;
+  s.samples = t.samples;
+  return s;
+}
+
+// Synchronised repeats: every thread calls step(tid) `repeats` times between barriers; the
+// caller gets the wall time of each repeat (first arrival to last departure, as seen by tid 0).
+std::vector<double> timed_repeats(int repeats, SpinBarrier& barrier,
+                                  const std::function<void(int tid)>& step, int tid) {
+  std::vector<double> times;
+  for (int r = 0; r < repeats; ++r) {
+    barrier.wait();
+    const double t0 = now_seconds();
+    step(tid);
+    barrier.wait();
+    if (tid == 0) times.push_back(now_seconds() - t0);
+  }
+  return times;
+}
+
+std::atomic<double> g_sink{0};  // results of probe loops land here so no loop is dead code
+
+}  // namespace
+
+const char* bandwidth_kernel_name(BandwidthKernel kind) {
+  switch (kind) {
+    case BandwidthKernel::read:
+      return "read";
+    case BandwidthKernel::copy:
+      return "copy";
+    case BandwidthKernel::triad:
+      return "triad";
+  }
+  return "?";
+}
+
+ProbeStats probe_peak(Isa isa, DType dtype, int threads, double seconds) {
+  check_threads(threads);
+  if (isa > detected_isa()) {
+    throw ValueError(std::string("cannot probe ") + isa_name(isa) + ": this machine runs up to " +
+                     isa_name(detected_isa()));
+  }
+  const perf::FmaLoop loop = perf::fma_loop(isa, dtype);
+  seconds = std::max(seconds, 0.01);
+  // Calibrate on the calling thread: iterations for one repeat of ~seconds/kRepeats.
+  constexpr int kRepeats = 10;
+  int64_t iters = 1 << 10;
+  double t = 0;
+  for (;;) {
+    const double t0 = now_seconds();
+    g_sink = g_sink + loop.run(iters);
+    t = now_seconds() - t0;
+    if (t > 2e-3 || iters > (int64_t{1} << 40)) break;
+    iters *= 2;
+  }
+  const int64_t repeat_iters =
+      std::max<int64_t>(1, static_cast<int64_t>(iters * (seconds / kRepeats) / t));
+  // Warm-up long enough for the clock (and any wide-vector frequency licence) to settle.
+  const double warmup_s = std::max(0.03, seconds / 4);
+
+  SpinBarrier barrier(threads);
+  std::vector<double> times;
+  run_pinned(threads, [&](int tid) {
+    double local = 0;
+    const double w0 = now_seconds();
+    while (now_seconds() - w0 < warmup_s) local += loop.run(repeat_iters / 8 + 1);
+    auto r = timed_repeats(kRepeats, barrier,
+                           [&](int) { local += loop.run(repeat_iters); }, tid);
+    if (tid == 0) times = std::move(r);
+    g_sink = g_sink + local;
+  });
+  return stats_from_times(std::move(times),
+                          static_cast<double>(loop.flops_per_iteration) * repeat_iters * threads);
+}
+
+double measure_peak_gflops(Isa isa, DType dtype, int threads, double seconds) {
+  return probe_peak(isa, dtype, threads, seconds).best;
+}
+
+ProbeStats probe_bandwidth(BandwidthKernel kind, int64_t working_set_bytes, int threads,
+                           bool non_temporal, double seconds) {
+  check_threads(threads);
+  if (working_set_bytes < 4096) {
+    throw ValueError("bandwidth working set must be >= 4096 bytes, got " +
+                     std::to_string(working_set_bytes));
+  }
+  const perf::StreamKernels kernels = perf::stream_kernels(detected_isa());
+  const int arrays = kind == BandwidthKernel::read ? 1 : kind == BandwidthKernel::copy ? 2 : 3;
+  const int64_t per_array = working_set_bytes / (int64_t{threads} * arrays * 4);
+  const int64_t n =
+      std::max<int64_t>(perf::kStreamBlock, per_array / perf::kStreamBlock * perf::kStreamBlock);
+  const int64_t array_bytes = n * 4;
+  const double bytes_per_pass = static_cast<double>(array_bytes) * arrays * threads;
+  seconds = std::max(seconds, 0.005);
+
+  SpinBarrier barrier(threads);
+  std::atomic<int64_t> passes{1};
+  std::atomic<int> repeats{3};
+  std::vector<double> times;
+  run_pinned(threads, [&](int tid) {
+    // One buffer per thread, touched first by its owner. Arrays start at different offsets
+    // within a page (k·320 bytes apart) so loads and stores of the same index never alias
+    // in the store-to-load forwarding check (4K aliasing).
+    const int64_t stride = (array_bytes + 4096 + 320 + 63) / 64 * 64;
+    std::unique_ptr<float, decltype(&std::free)> buffer(
+        static_cast<float*>(std::aligned_alloc(4096, (stride * arrays + 8191) / 4096 * 4096)),
+        &std::free);
+    if (!buffer) throw AllocationError("cannot allocate the bandwidth probe's buffers");
+    float* base = buffer.get();
+    float* a = base;
+    float* b = base + (stride + 320) / 4;
+    float* c = base + (2 * stride + 640) / 4;
+    for (int64_t i = 0; i < n; ++i) a[i] = 1.0f;
+    if (arrays > 1) std::fill(b, b + n, 2.0f);
+    if (arrays > 2) std::fill(c, c + n, 0.5f);
+    float local = 0;
+    auto pass = [&] {
+      switch (kind) {
+        case BandwidthKernel::read:
+          local += kernels.read(a, n);
+          break;
+        case BandwidthKernel::copy:
+          kernels.copy(b, a, n, non_temporal);
+          break;
+        case BandwidthKernel::triad:
+          kernels.triad(a, b, c, 0.5f, n, non_temporal);
+          break;
+      }
+    };
+    // Warm-up: fill the caches with this working set and let the clock settle.
+    const double w0 = now_seconds();
+    do pass(); while (now_seconds() - w0 < std::min(0.01, seconds / 4));
+    // Calibrate on one synchronised pass: each repeat lasts >= 200 µs and all repeats together
+    // about `seconds`.
+    barrier.wait();
+    const double t0 = now_seconds();
+    pass();
+    barrier.wait();
+    if (tid == 0) {
+      const double one = std::max(now_seconds() - t0, 1e-7);
+      const int64_t p = std::max<int64_t>(1, static_cast<int64_t>(std::ceil(2e-4 / one)));
+      passes = p;
+      repeats = static_cast<int>(std::clamp(seconds / (p * one), 3.0, 50.0));
+    }
+    barrier.wait();
+    const int64_t p = passes.load();
+    auto r = timed_repeats(repeats.load(), barrier,
+                           [&](int) { for (int64_t i = 0; i < p; ++i) pass(); }, tid);
+    if (tid == 0) times = std::move(r);
+    g_sink = g_sink + local + a[n - 1];
+  });
+  ProbeStats s = stats_from_times(std::move(times), bytes_per_pass * passes.load());
+  s.working_set_bytes = array_bytes * arrays * threads;
+  return s;
+}
+
+double measure_bandwidth_gbs(BandwidthKernel kind, int64_t working_set_bytes, int threads,
+                             bool non_temporal, double seconds) {
+  return probe_bandwidth(kind, working_set_bytes, threads, non_temporal, seconds).best;
+}
+
+}  // namespace tinyaccel
