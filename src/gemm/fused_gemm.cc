@@ -1,6 +1,7 @@
 // The fused GEMM entry (C = act(alpha·A·B + beta·C + bias)) and linear() on top of it, plus the
 // unfused epilogue the reference backends share.
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "core/dtype_dispatch.hpp"
@@ -14,7 +15,8 @@ namespace {
 
 template <typename T>
 gemm::MatrixRef<T> matrix_of(const Tensor& t) {
-  return {const_cast<T*>(t.data<T>()), t.shape()[0], t.shape()[1], t.strides()[0],
+  using Plain = std::remove_const_t<T>;
+  return {const_cast<Plain*>(t.data<Plain>()), t.shape()[0], t.shape()[1], t.strides()[0],
           t.strides()[1]};
 }
 

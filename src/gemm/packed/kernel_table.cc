@@ -1,0 +1,85 @@
+#include "gemm/packed/kernel_table.hpp"
+
+#include <algorithm>
+
+namespace tinyaccel::gemm {
+namespace {
+
+// Block sizes for a family, from the caches one core sees (the loop order is in packed_gemm.cc:
+// an A micro-panel stays in L1 while the B micro-panels of the packed B block stream from L2).
+//   KC: the A micro-panel MR·KC·s takes at most half of L1d, leaving the other half for the B
+//       micro-panel streaming through and the C tile.
+//       Zen 4, f32, MR=12: 32 KiB/2 / (12·4 B) = 341 → 336 (multiple of 16).
+//   NC: the packed B block KC·NC·s takes at most half of L2, so it stays resident while every
+//       A micro-panel of the block sweeps it, with room for the A panels and C passing through.
+//       Zen 4, f32: 1 MiB/2 / (336·4 B) = 390 → 384 (multiple of NR=32).
+//   MC: the packed A block MC·KC·s takes at most a quarter of L3 (two cores share it and each
+//       keeps its own A block): 32 MiB/4 / (336·4 B) = 6241 → capped at 4096 rows.
+// Missing cache information falls back to 32 KiB / 512 KiB / 8 MiB.
+template <typename T>
+GemmConfig<T> derive(Isa isa, const UkernelFamily<T>& family) {
+  const int64_t s = sizeof(T);
+  const int64_t l1 = cache_size_bytes(1) > 0 ? cache_size_bytes(1) : 32 << 10;
+  const int64_t l2 = cache_size_bytes(2) > 0 ? cache_size_bytes(2) : 512 << 10;
+  const int64_t l3 = cache_size_bytes(3) > 0 ? cache_size_bytes(3) : 8 << 20;
+  GemmConfig<T> config;
+  config.isa = isa;
+  config.family = &family;
+  config.kc = std::clamp<int64_t>(l1 / 2 / (family.mr * s) / 16 * 16, 64, 1024);
+  config.nc = std::max<int64_t>(l2 / 2 / (config.kc * s) / family.nr * family.nr, family.nr);
+  config.mc = std::clamp<int64_t>(l3 / 4 / (config.kc * s) / family.mr * family.mr, family.mr,
+                                  4096 / family.mr * family.mr);
+  return config;
+}
+
+}  // namespace
+
+// Each entry is built on first use only: a family's getter runs code compiled for its ISA, so
+// it must not be called on a machine (or under a cap) that cannot run it.
+template <>
+const GemmConfig<float>& gemm_config<float>(Isa isa) {
+  switch (isa) {
+    case Isa::avx512: {
+      static const GemmConfig<float> config = derive(isa, f32_gemm_12x32_avx512());
+      return config;
+    }
+    case Isa::avx2: {
+      static const GemmConfig<float> config = derive(isa, f32_gemm_6x16_avx2());
+      return config;
+    }
+    default: {
+      static const GemmConfig<float> config = derive(Isa::scalar, f32_gemm_4x4_scalar());
+      return config;
+    }
+  }
+}
+
+template <>
+const GemmConfig<double>& gemm_config<double>(Isa isa) {
+  switch (isa) {
+    case Isa::avx512: {
+      static const GemmConfig<double> config = derive(isa, f64_gemm_12x16_avx512());
+      return config;
+    }
+    case Isa::avx2: {
+      static const GemmConfig<double> config = derive(isa, f64_gemm_6x8_avx2());
+      return config;
+    }
+    default: {
+      static const GemmConfig<double> config = derive(Isa::scalar, f64_gemm_4x4_scalar());
+      return config;
+    }
+  }
+}
+
+template <typename T>
+std::string describe_config(const GemmConfig<T>& config) {
+  return std::string(config.family->name) + " (MR=" + std::to_string(config.family->mr) +
+         ", NR=" + std::to_string(config.family->nr) + ", MC=" + std::to_string(config.mc) +
+         ", KC=" + std::to_string(config.kc) + ", NC=" + std::to_string(config.nc) + ")";
+}
+
+template std::string describe_config<float>(const GemmConfig<float>&);
+template std::string describe_config<double>(const GemmConfig<double>&);
+
+}  // namespace tinyaccel::gemm

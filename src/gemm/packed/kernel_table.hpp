@@ -1,0 +1,37 @@
+// The kernel table: the one place that names an instruction set. For each dtype and ISA tier it
+// holds the micro-kernel family and the cache block sizes derived for it. Looked up per call
+// from active_isa() (an atomic load), so force_isa()/TINYACCEL_ISA take effect immediately.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "gemm/packed/ukernel.hpp"
+#include "tinyaccel/system.hpp"
+
+namespace tinyaccel::gemm {
+
+template <typename T>
+struct GemmConfig {
+  Isa isa = Isa::scalar;
+  const UkernelFamily<T>* family = nullptr;
+  int64_t mc = 0;  // rows of the packed A block (multiple of MR)
+  int64_t kc = 0;  // depth of one packed panel pass
+  int64_t nc = 0;  // columns of the packed B block (multiple of NR)
+};
+
+// The configuration for `isa` (which the machine must be able to run).
+template <typename T>
+const GemmConfig<T>& gemm_config(Isa isa);
+
+// The configuration for active_isa().
+template <typename T>
+const GemmConfig<T>& active_gemm_config() {
+  return gemm_config<T>(active_isa());
+}
+
+// "f32_gemm_12x32_avx512 (MC=..., KC=..., NC=...)" for reports.
+template <typename T>
+std::string describe_config(const GemmConfig<T>& config);
+
+}  // namespace tinyaccel::gemm

@@ -1,0 +1,74 @@
+// The register-tile loop every micro-kernel family instantiates with its own vector traits. Only
+// ISA-named files (*_avx512.cc, *_avx2.cc, *_scalar.cc) include it, so each instantiation is
+// compiled for exactly the instruction set its traits use.
+//
+// Traits V provide: T, Reg, kWidth (lanes), zero(), load(p), store(p, r), broadcast(p),
+// set1(x), mul(a, b), fmadd(a, b, c) = a·b + c.
+#pragma once
+
+#include <cstdint>
+#include <utility>
+
+#include "gemm/packed/ukernel.hpp"
+
+namespace tinyaccel::gemm {
+
+template <typename V, int kMr, int kRows, int kVecs>
+void gemm_ukernel(int64_t kc, const typename V::T* a, const typename V::T* b, int64_t ldb,
+                  typename V::T* c, int64_t ldc, typename V::T alpha, typename V::T beta) {
+  using Reg = typename V::Reg;
+  constexpr int kW = V::kWidth;
+  Reg acc[kRows][kVecs];
+#pragma GCC unroll 16
+  for (int i = 0; i < kRows; ++i) {
+#pragma GCC unroll 4
+    for (int v = 0; v < kVecs; ++v) acc[i][v] = V::zero();
+  }
+#pragma GCC unroll 2
+  for (int64_t p = 0; p < kc; ++p) {
+    Reg bv[kVecs];
+#pragma GCC unroll 4
+    for (int v = 0; v < kVecs; ++v) bv[v] = V::load(b + v * kW);
+#pragma GCC unroll 16
+    for (int i = 0; i < kRows; ++i) {
+      const Reg av = V::broadcast(a + i);
+#pragma GCC unroll 4
+      for (int v = 0; v < kVecs; ++v) acc[i][v] = V::fmadd(av, bv[v], acc[i][v]);
+    }
+    a += kMr;
+    b += ldb;
+  }
+  const Reg va = V::set1(alpha);
+  if (beta == typename V::T(0)) {
+#pragma GCC unroll 16
+    for (int i = 0; i < kRows; ++i) {
+#pragma GCC unroll 4
+      for (int v = 0; v < kVecs; ++v) V::store(c + i * ldc + v * kW, V::mul(va, acc[i][v]));
+    }
+  } else {
+    const Reg vb = V::set1(beta);
+#pragma GCC unroll 16
+    for (int i = 0; i < kRows; ++i) {
+#pragma GCC unroll 4
+      for (int v = 0; v < kVecs; ++v) {
+        typename V::T* cp = c + i * ldc + v * kW;
+        V::store(cp, V::fmadd(vb, V::load(cp), V::mul(va, acc[i][v])));
+      }
+    }
+  }
+}
+
+// A family with kernels for 1..kMr rows, kVecs vectors (NR = kVecs·kWidth) per row.
+template <typename V, int kMr, int kVecs>
+UkernelFamily<typename V::T> make_family(const char* name) {
+  UkernelFamily<typename V::T> family;
+  family.name = name;
+  family.mr = kMr;
+  family.nr = kVecs * V::kWidth;
+  [&]<int... R>(std::integer_sequence<int, R...>) {
+    ((family.kernels[R + 1] = &gemm_ukernel<V, kMr, R + 1, kVecs>), ...);
+  }(std::make_integer_sequence<int, kMr>{});
+  return family;
+}
+
+}  // namespace tinyaccel::gemm
