@@ -8,6 +8,8 @@
 #include "tinyaccel/io.hpp"
 #include "tinyaccel/matmul.hpp"
 #include "tinyaccel/memory.hpp"
+#include "tinyaccel/nn.hpp"
+#include "tinyaccel/profiler.hpp"
 #include "tinyaccel/roofline.hpp"
 #include "tinyaccel/tensor.hpp"
 #include "tinyaccel/system.hpp"

@@ -1,0 +1,38 @@
+// Helpers shared by the nn modules: parameter validation against PyTorch state_dict names,
+// seeded initialization, and the checks every forward() starts with.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "tinyaccel/nn.hpp"
+
+namespace tinyaccel::nn::detail {
+
+// ValueError when `state` lacks one of `expected` (prefixed) or holds a name that is not one.
+// The message names the offending keys and lists the expected ones.
+void check_names(const StateDict& state, const std::vector<std::string>& expected,
+                 const std::string& what);
+
+// state[prefix + name]; ValueError when missing. ShapeError naming it when its shape differs
+// from `shape` (a -1 entry matches any size).
+Tensor take(const StateDict& state, const std::string& prefix, const std::string& name,
+            const Shape& shape);
+
+// ShapeError naming `what` when t's shape differs from `shape` (-1 matches any size).
+void expect_shape(const Tensor& t, const Shape& shape, const std::string& what);
+
+// DTypeError naming the module when x's dtype differs from the parameters'.
+void expect_dtype(const Tensor& x, DType dtype, const std::string& module);
+
+// A distinct, reproducible seed for parameter `index` of a module seeded with `seed`.
+uint64_t derive_seed(uint64_t seed, uint64_t index);
+
+// U(-bound, bound).
+Tensor uniform(const Shape& shape, double bound, uint64_t seed, DType dtype);
+
+// Product of all but the last dimension (the GEMM's m for a (..., features) input).
+int64_t leading_rows(const Shape& shape);
+
+}  // namespace tinyaccel::nn::detail

@@ -1,0 +1,245 @@
+// The MLP and the pre-LN transformer block, plus loading/saving PyTorch-named weights.
+#include <cmath>
+
+#include "nn/state.hpp"
+#include "tinyaccel/io.hpp"
+#include "tinyaccel/profiler.hpp"
+
+namespace tinyaccel::nn {
+namespace {
+
+const std::vector<std::string> kMlpNames = {"linear1.weight", "linear1.bias", "linear2.weight",
+                                            "linear2.bias"};
+const std::vector<std::string> kBlockNames = {
+    "self_attn.in_proj_weight", "self_attn.in_proj_bias", "self_attn.out_proj.weight",
+    "self_attn.out_proj.bias",  "linear1.weight",         "linear1.bias",
+    "linear2.weight",           "linear2.bias",           "norm1.weight",
+    "norm1.bias",               "norm2.weight",           "norm2.bias"};
+
+StateDict with_prefix(const StateDict& state, const std::string& prefix) {
+  StateDict out;
+  for (const auto& [k, v] : state) out.emplace(prefix + k, v);
+  return out;
+}
+
+Linear linear_from(const StateDict& state, const std::string& prefix, const std::string& label,
+                   const Shape& weight_shape, Activation act) {
+  const Tensor w = detail::take(state, prefix, label + ".weight", weight_shape);
+  return Linear(w, detail::take(state, prefix, label + ".bias", {w.size(0)}), act, prefix + label);
+}
+
+// The model dimension of a block state_dict, from norm1.weight (validated later in full).
+int64_t state_d_model(const StateDict& state) {
+  return detail::take(state, "", "norm1.weight", {-1}).size(0);
+}
+
+void check_single_dtype(const StateDict& state, const std::string& what) {
+  const DType first = state.begin()->second.dtype();
+  for (const auto& [k, v] : state) {
+    if (v.dtype() != first) {
+      throw DTypeError(what + " weights mix dtypes: " + state.begin()->first + " is " +
+                       dtype_name(first) + ", " + k + " is " + dtype_name(v.dtype()));
+    }
+  }
+}
+
+}  // namespace
+
+// ---- Mlp --------------------------------------------------------------------------------------
+
+Mlp::Mlp(int64_t d_model, int64_t hidden, uint64_t seed, Activation activation, DType dtype)
+    : linear1_(d_model, hidden, detail::derive_seed(seed, 0), true, activation, dtype),
+      linear2_(hidden, d_model, detail::derive_seed(seed, 1), true, Activation::none, dtype) {}
+
+Mlp::Mlp(const StateDict& state, Activation activation, const std::string& prefix)
+    : linear1_(linear_from(state, prefix, "linear1", {-1, -1}, activation)),
+      linear2_(linear_from(state, prefix, "linear2", {linear1_.in_features(), linear1_.out_features()},
+                           Activation::none)) {
+  if (linear1_.dtype() != linear2_.dtype()) {
+    throw DTypeError(prefix + "linear1 and " + prefix + "linear2 differ in dtype");
+  }
+}
+
+Tensor Mlp::forward(const Tensor& x, Path path) const {
+  Tensor hidden;
+  {
+    TINYACCEL_PROFILE_SCOPE("linear1");
+    hidden = linear1_.forward(x, path);
+  }
+  TINYACCEL_PROFILE_SCOPE("linear2");
+  return linear2_.forward(hidden, path);
+}
+
+void Mlp::forward_accumulate(const Tensor& x, Tensor& out, Path path) const {
+  Tensor hidden;
+  {
+    TINYACCEL_PROFILE_SCOPE("linear1");
+    hidden = linear1_.forward(x, path);
+  }
+  TINYACCEL_PROFILE_SCOPE("linear2");
+  linear2_.forward_accumulate(hidden, out, path);
+}
+
+std::vector<LayerCost> Mlp::layer_costs(const Shape& input) const {
+  const OpCost c1 = linear1_.cost(input), c2 = linear2_.cost(linear1_.output_shape(input));
+  return {{"linear1", c1, c1.bytes}, {"linear2", c2, c2.bytes}};
+}
+
+std::vector<LayerCost> Mlp::layer_costs_add(const Shape& input) const {
+  const OpCost c1 = linear1_.cost(input);
+  const OpCost c2 = linear2_.cost(linear1_.output_shape(input), true);
+  return {{"linear1", c1, c1.bytes}, {"linear2", c2, c2.bytes}};
+}
+
+StateDict Mlp::state_dict() const {
+  StateDict s;
+  for (const auto& [k, v] : linear1_.state_dict()) s.emplace("linear1." + k, v);
+  for (const auto& [k, v] : linear2_.state_dict()) s.emplace("linear2." + k, v);
+  return s;
+}
+
+// ---- TransformerBlock -------------------------------------------------------------------------
+
+void validate(const TransformerConfig& c) {
+  auto positive = [](int64_t v, const char* field) {
+    if (v < 1) throw ValueError(std::string(field) + " must be >= 1 (got " + std::to_string(v) + ")");
+  };
+  positive(c.d_model, "d_model");
+  positive(c.heads, "heads");
+  positive(c.ffn, "ffn");
+  if (c.d_model % c.heads != 0) {
+    throw ValueError("heads (" + std::to_string(c.heads) + ") must divide d_model (" +
+                     std::to_string(c.d_model) + ")");
+  }
+  if (!(c.layer_norm_eps > 0)) throw ValueError("layer_norm_eps must be > 0");
+}
+
+TransformerBlock::TransformerBlock(const TransformerConfig& config, uint64_t seed)
+    : config_((validate(config), config)),
+      norm1_(config.d_model, config.layer_norm_eps, config.dtype),
+      norm2_(config.d_model, config.layer_norm_eps, config.dtype),
+      self_attn_(config.d_model, config.heads, detail::derive_seed(seed, 0), config.causal,
+                 config.dtype),
+      mlp_(config.d_model, config.ffn, detail::derive_seed(seed, 1), config.activation,
+           config.dtype) {}
+
+namespace {
+
+TransformerConfig config_from_state(const StateDict& state, TransformerConfig config) {
+  detail::check_names(state, kBlockNames, "TransformerEncoderLayer");
+  check_single_dtype(state, "TransformerEncoderLayer");
+  config.d_model = state_d_model(state);
+  config.ffn = detail::take(state, "", "linear1.weight", {-1, config.d_model}).size(0);
+  config.dtype = state.begin()->second.dtype();
+  validate(config);
+  return config;
+}
+
+StateDict sub_state(const StateDict& state, const std::string& prefix) {
+  StateDict out;
+  for (const auto& [k, v] : state) {
+    if (k.rfind(prefix, 0) == 0) out.emplace(k, v);
+  }
+  return out;
+}
+
+}  // namespace
+
+TransformerBlock::TransformerBlock(const StateDict& state, const TransformerConfig& config)
+    : config_(config_from_state(state, config)),
+      norm1_(detail::take(state, "", "norm1.weight", {config_.d_model}),
+             detail::take(state, "", "norm1.bias", {config_.d_model}), config_.layer_norm_eps,
+             "norm1"),
+      norm2_(detail::take(state, "", "norm2.weight", {config_.d_model}),
+             detail::take(state, "", "norm2.bias", {config_.d_model}), config_.layer_norm_eps,
+             "norm2"),
+      self_attn_(sub_state(state, "self_attn."), config_.heads, config_.causal, "self_attn."),
+      mlp_(sub_state(state, "linear"), config_.activation) {
+  if (self_attn_.d_model() != config_.d_model) {
+    throw ShapeError("self_attn.in_proj_weight is for d_model " +
+                     std::to_string(self_attn_.d_model()) + " but norm1.weight has " +
+                     std::to_string(config_.d_model));
+  }
+}
+
+Tensor TransformerBlock::forward(const Tensor& x, Path path) const {
+  if (x.ndim() != 3 || x.size(2) != config_.d_model) {
+    throw ShapeError("TransformerBlock: input " + shape_str(x.shape()) +
+                     " must be (batch, seq, " + std::to_string(config_.d_model) + ")");
+  }
+  detail::expect_dtype(x, config_.dtype, "TransformerBlock");
+  Tensor normed;
+  {
+    TINYACCEL_PROFILE_SCOPE("norm1");
+    normed = norm1_.forward(x, path);
+  }
+  Tensor y;  // the residual stream: y = x + SelfAttn(LN1(x))
+  {
+    TINYACCEL_PROFILE_SCOPE("self_attn");
+    y = self_attn_.forward_add(normed, x, path);
+  }
+  {
+    TINYACCEL_PROFILE_SCOPE("norm2");
+    normed = norm2_.forward(y, path);
+  }
+  TINYACCEL_PROFILE_SCOPE("mlp");
+  mlp_.forward_accumulate(normed, y, path);  // y += MLP(LN2(y))
+  return y;
+}
+
+std::vector<LayerCost> TransformerBlock::layer_costs(const Shape& input) const {
+  std::vector<LayerCost> out;
+  auto append = [&](const std::string& prefix, std::vector<LayerCost> costs) {
+    for (auto& c : costs) {
+      c.name = prefix + c.name;
+      out.push_back(std::move(c));
+    }
+  };
+  auto norm = [&](const char* name, const LayerNorm& n) {
+    auto c = n.layer_costs(input);
+    c[0].name = name;
+    return c;
+  };
+  append("", norm("norm1", norm1_));
+  append("self_attn.", self_attn_.layer_costs_add(input));
+  append("", norm("norm2", norm2_));
+  append("mlp.", mlp_.layer_costs_add(input));
+  return out;
+}
+
+StateDict TransformerBlock::state_dict() const {
+  StateDict s = with_prefix(self_attn_.state_dict(), "self_attn.");
+  for (auto& [k, v] : mlp_.state_dict()) s.emplace(k, v);
+  for (auto& [k, v] : with_prefix(norm1_.state_dict(), "norm1.")) s.emplace(k, v);
+  for (auto& [k, v] : with_prefix(norm2_.state_dict(), "norm2.")) s.emplace(k, v);
+  return s;
+}
+
+TransformerBlock TransformerBlock::to(DType dtype) const {
+  StateDict converted;
+  for (const auto& [k, v] : state_dict()) converted.emplace(k, v.to(dtype));
+  return TransformerBlock(converted, config_);
+}
+
+TransformerBlock load_transformer_block(const std::string& npz_path,
+                                        const TransformerConfig& config) {
+  StateDict state;
+  for (auto& [name, tensor] : load_npz(npz_path)) state.emplace(name, std::move(tensor));
+  try {
+    return TransformerBlock(state, config);
+  } catch (const ShapeError& e) {
+    throw ShapeError(npz_path + ": " + e.what());
+  } catch (const DTypeError& e) {
+    throw DTypeError(npz_path + ": " + e.what());
+  } catch (const ValueError& e) {
+    throw ValueError(npz_path + ": " + e.what());
+  }
+}
+
+void save_transformer_block(const TransformerBlock& block, const std::string& npz_path) {
+  NamedTensors tensors;
+  for (const auto& [k, v] : block.state_dict()) tensors.emplace_back(k, v);
+  save_npz(npz_path, tensors);
+}
+
+}  // namespace tinyaccel::nn

@@ -1,0 +1,209 @@
+#include "tinyaccel/profiler.hpp"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "tinyaccel/errors.hpp"
+#include "tinyaccel/memory.hpp"
+#include "tinyaccel/threads.hpp"
+
+namespace tinyaccel {
+
+// ---- scoped timers ----------------------------------------------------------------------------
+
+namespace {
+thread_local ProfileRecorder* t_recorder = nullptr;
+}  // namespace
+
+ProfileRecorder* current_recorder() noexcept { return t_recorder; }
+
+RecordingScope::RecordingScope(ProfileRecorder& recorder) noexcept : previous_(t_recorder) {
+  t_recorder = &recorder;
+}
+
+RecordingScope::~RecordingScope() { t_recorder = previous_; }
+
+ProfileRecorder::Entry& ProfileRecorder::entry(const std::string& name) {
+  for (auto& e : entries_) {
+    if (e.name == name) return e;
+  }
+  entries_.push_back({name, {}, true});
+  return entries_.back();
+}
+
+void ProfileRecorder::begin(const char* name) {
+  std::string path = stack_.empty() ? std::string(name) : stack_.back() + "." + name;
+  if (!order_.empty()) entries_[order_.back()].leaf = false;
+  Entry& e = entry(path);
+  order_.push_back(static_cast<size_t>(&e - entries_.data()));
+  stack_.push_back(std::move(path));
+}
+
+void ProfileRecorder::end(double seconds) {
+  if (order_.empty()) return;
+  entries_[order_.back()].seconds.push_back(seconds);
+  order_.pop_back();
+  stack_.pop_back();
+}
+
+// ---- model-level measurements -----------------------------------------------------------------
+
+int64_t count_flops(const nn::Module& model, const Shape& input_shape) {
+  int64_t flops = 0;
+  for (const auto& layer : model.layer_costs(input_shape)) flops += layer.cost.flops;
+  return flops;
+}
+
+int64_t count_bytes(const nn::Module& model, const Shape& input_shape) {
+  int64_t bytes = 0;
+  for (const auto& layer : model.layer_costs(input_shape)) bytes += layer.cost.bytes;
+  return bytes;
+}
+
+MemoryProfile measure_memory(const nn::Module& model, const Shape& input_shape, nn::Path path) {
+  MemoryProfile m;
+  const Tensor x = randn(input_shape, 1, model.dtype());
+  m.parameter_bytes = model.parameter_bytes();
+  m.input_bytes = x.nbytes();
+  reset_peak_memory();
+  const MemoryStats before = memory_stats();
+  {
+    const Tensor y = model.forward(x, path);
+    m.output_bytes = y.nbytes();
+  }
+  const MemoryStats after = memory_stats();
+  m.activation_peak_bytes = after.peak_bytes - before.current_bytes;
+  m.allocations = after.allocations;
+  m.peak_bytes = m.parameter_bytes + m.input_bytes + m.activation_peak_bytes;
+  return m;
+}
+
+// ---- per-layer profile ------------------------------------------------------------------------
+
+namespace {
+
+std::string fmt(const std::string& format, double a, double b = 0, double c = 0) {
+  char buf[320];
+  std::snprintf(buf, sizeof buf, format.c_str(), a, b, c);
+  return buf;
+}
+
+}  // namespace
+
+std::string recommend(const LayerProfile& layer) {
+  const Placement& p = layer.placement;
+  const double eff = 100.0 * p.efficiency;
+  if (layer.bound == "overhead") {
+    return fmt("overhead-bound: %.0f us measured for %.1f us of work at the roof; batch more rows "
+               "per call or fuse it into a neighbouring kernel to amortize fixed costs",
+               p.point.seconds * 1e6, p.predicted_s * 1e6);
+  }
+  if (layer.bound == "memory") {
+    if (p.efficiency < 0.5) {
+      return fmt("memory-bound (%.2f FLOP/B) at %.0f%% of the " + p.level +
+                     " bandwidth roof: the kernel leaves bandwidth unused; vectorize/thread it, "
+                     "or fuse it into its producer so its input is never written out",
+                 p.intensity, eff);
+    }
+    return fmt("memory-bound (%.2f FLOP/B) at %.0f%% of the " + p.level +
+                   " bandwidth roof: only fewer bytes help; fuse it with a neighbour or store "
+                   "a narrower type",
+               p.intensity, eff);
+  }
+  if (p.efficiency < 0.5) {
+    return fmt("compute-bound (%.1f FLOP/B) at %.0f%% of peak: GEMM efficiency is the lever "
+               "(blocking, micro-kernel, packing reuse; small per-head GEMMs batch poorly)",
+               p.intensity, eff);
+  }
+  return fmt("compute-bound (%.1f FLOP/B) at %.0f%% of peak: near the roof; only more threads "
+             "(cores) or fewer FLOPs (lower precision, sparsity) go further",
+             p.intensity, eff);
+}
+
+ForwardProfile profile_forward_pass(const nn::Module& model, const Tensor& input,
+                                    const Roofs& roofs, const ProfileOptions& options) {
+  if (options.iterations < 1 || options.warmup < 0) {
+    throw ValueError("profile_forward_pass: iterations must be >= 1 and warmup >= 0");
+  }
+  ForwardProfile prof;
+  prof.model = model.name();
+  prof.input_shape = input.shape();
+  prof.dtype = input.dtype();
+  prof.threads = num_threads();
+  const std::vector<nn::LayerCost> costs = model.layer_costs(input.shape());
+  for (const auto& c : costs) {
+    prof.flops += c.cost.flops;
+    prof.bytes += c.cost.bytes;
+  }
+  prof.memory = measure_memory(model, input.shape(), options.path);
+
+  auto forward = [&] { model.forward(input, options.path); };
+  prof.total = measure_latency(forward, options.warmup, options.iterations);
+
+  ProfileRecorder recorder;
+  {
+    RecordingScope scope(recorder);
+    for (int i = 0; i < options.warmup; ++i) forward();
+    recorder.clear();
+    for (int i = 0; i < options.iterations; ++i) forward();
+  }
+  std::vector<std::pair<std::string, std::vector<double>>> measured;
+  for (const auto& e : recorder.entries()) {
+    if (e.leaf) measured.emplace_back(e.name, e.seconds);
+  }
+  if (measured.empty()) {
+    if (costs.size() != 1) {
+      prof.note = TINYACCEL_PROFILING
+                      ? "the model records no scoped timers: no per-layer breakdown"
+                      : "built with TINYACCEL_PROFILING=0: scoped timers compiled out, no "
+                        "per-layer breakdown";
+      return prof;
+    }
+    // A single-kernel module: the whole forward pass is its one layer.
+    std::vector<double> samples(options.iterations, prof.total.median_s);
+    measured.emplace_back(costs[0].name, samples);
+  }
+  for (const auto& c : costs) {
+    auto it = std::find_if(measured.begin(), measured.end(),
+                           [&](const auto& m) { return m.first == c.name; });
+    if (it == measured.end()) {
+      throw ValueError("profile_forward_pass: " + model.name() + " declares layer '" + c.name +
+                       "' but no scoped timer recorded it");
+    }
+  }
+  for (const auto& m : measured) {
+    auto it = std::find_if(costs.begin(), costs.end(),
+                           [&](const nn::LayerCost& c) { return c.name == m.first; });
+    if (it == costs.end()) {
+      throw ValueError("profile_forward_pass: scoped timer '" + m.first + "' in " + model.name() +
+                       " has no declared cost");
+    }
+  }
+  for (const auto& c : costs) {
+    auto it = std::find_if(measured.begin(), measured.end(),
+                           [&](const auto& m) { return m.first == c.name; });
+    LayerProfile layer;
+    layer.name = c.name;
+    layer.timing = summarize(it->second);
+    KernelPoint point;
+    point.name = c.name;
+    point.cost = c.cost;
+    point.working_set_bytes = c.working_set_bytes;
+    point.seconds = layer.timing.median_s;
+    point.dtype = input.dtype();
+    point.timing = layer.timing;
+    layer.placement = place(point, roofs);
+    const bool overhead = layer.placement.efficiency < options.overhead_efficiency &&
+                          layer.placement.predicted_s < options.overhead_seconds;
+    layer.bound = overhead ? "overhead" : bound_name(layer.placement.bound);
+    layer.recommendation = recommend(layer);
+    prof.layers_sum_s += layer.timing.median_s;
+    prof.layers.push_back(std::move(layer));
+  }
+  for (auto& layer : prof.layers) {
+    layer.time_share = prof.layers_sum_s > 0 ? layer.timing.median_s / prof.layers_sum_s : 0;
+  }
+  return prof;
+}
+
+}  // namespace tinyaccel
