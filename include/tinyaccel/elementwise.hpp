@@ -78,7 +78,7 @@ AddLayerNorm unfused_add_layernorm(const Tensor& x, const Tensor& sublayer_out,
 // k is masked when k > q + (k_len - q_len) (the query sees keys up to its own position, queries
 // aligned to the end of the keys). Masked entries are exactly 0.
 // A row with no unmasked entry, or whose unmasked entries are all -inf, is all zeros (not NaN).
-// A row containing NaN or +inf is all NaN.
+// A row with NaN or +inf among its unmasked entries is NaN there (masked entries stay 0).
 Tensor softmax(const Tensor& x, double scale = 1.0, bool causal = false);
 // Passes: ·scale, mask, row max, subtract, exp, row sum, divide.
 Tensor unfused_softmax(const Tensor& x, double scale = 1.0, bool causal = false);

@@ -1,8 +1,8 @@
 #include "elementwise/activation_kernels.hpp"
 
-#include <cmath>
 #include <string>
 
+#include "elementwise/kernels.hpp"
 #include "tinyaccel/errors.hpp"
 
 namespace tinyaccel {
@@ -24,32 +24,12 @@ Activation parse_activation(const std::string& name) {
 }
 
 namespace elementwise {
-namespace {
 
-// Scalar reference forms, evaluated in double.
-double act_scalar(Activation act, double x) {
-  switch (act) {
-    case Activation::relu: return x > 0 ? x : (x == x ? 0.0 : x);
-    case Activation::gelu: {
-      if (std::isinf(x)) return x > 0 ? x : 0.0;
-      const double k = std::sqrt(2.0 / M_PI);
-      return 0.5 * x * (1.0 + std::tanh(k * (x + 0.044715 * x * x * x)));
-    }
-    case Activation::gelu_erf:
-      if (std::isinf(x)) return x > 0 ? x : 0.0;
-      return 0.5 * x * (1.0 + std::erf(x / std::sqrt(2.0)));
-    default: return x;
-  }
-}
-
-}  // namespace
-
+// The element-wise engine's SIMD functors (kernels.cc) on the active tier: GELU to the accuracy
+// contract of elementwise.hpp, ReLU with NaN propagated, bias added in the element type.
 template <typename T>
 void bias_activation_inplace(Activation act, T* x, const T* bias, int64_t n) {
-  for (int64_t i = 0; i < n; ++i) {
-    const double v = static_cast<double>(x[i]) + (bias ? static_cast<double>(bias[i]) : 0.0);
-    x[i] = static_cast<T>(act_scalar(act, v));
-  }
+  kernels<T>().activation(static_cast<int>(act), x, bias, x, n);
 }
 
 template void bias_activation_inplace<float>(Activation, float*, const float*, int64_t);

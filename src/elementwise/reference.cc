@@ -104,7 +104,7 @@ Tensor softmax(const Tensor& x, double scale, bool causal) {
     }
     double* o = out.data() + r * cols;
     if (has_nan || m == std::numeric_limits<double>::infinity()) {
-      for (int64_t j = 0; j < cols; ++j) o[j] = std::numeric_limits<double>::quiet_NaN();
+      for (int64_t j = 0; j < valid; ++j) o[j] = std::numeric_limits<double>::quiet_NaN();
       continue;
     }
     if (valid == 0 || m == -std::numeric_limits<double>::infinity()) continue;  // all zeros
