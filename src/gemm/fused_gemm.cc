@@ -75,6 +75,14 @@ void run_fused(const Tensor& a_t, const Tensor& b_t, Tensor& c_t, const GemmOpti
     gemm::packed_gemm(a, b, c, epilogue, num_threads());
     return;
   }
+  if (epilogue.trivial() && k > 0 && c.col_stride == 1 && (m == 1 || c.row_stride >= n)) {
+    // No epilogue to apply: the backend writes C directly.
+    switch (backend) {
+      case Backend::naive: return gemm::naive_gemm(a, b, c);
+      case Backend::tiled: return gemm::tiled_gemm(a, b, c, 64);
+      default: return gemm::blas_gemm(a, b, c);
+    }
+  }
   // Unfused: the plain product into a scratch matrix, then the shared epilogue.
   std::vector<T> scratch(static_cast<size_t>(m * n), T(0));
   gemm::MatrixRef<T> p{scratch.data(), m, n, n, 1};

@@ -1,5 +1,6 @@
 // CBLAS adapter. The vendor is fixed at configure time (TINYACCEL_BLAS); only thread control and
 // version queries differ between vendors, everything else is plain CBLAS.
+#include <algorithm>
 #include <climits>
 #include <string>
 #include <vector>
@@ -77,8 +78,9 @@ void blas_gemm(MatrixRef<const T> a, MatrixRef<const T> b, MatrixRef<T> c) {
     blas_view(b, &ob);
   }
   const int m = checked_int(a.rows, "m"), n = checked_int(b.cols, "n"), k = checked_int(a.cols, "k");
-  // C is always a fresh contiguous row-major block from the front door.
-  call_gemm(oa, ob, m, n, k, a.data, b.data, c.data, checked_int(c.row_stride, "ldc"));
+  // C has unit column stride (callers guarantee it); a single row may report any row stride.
+  const int64_t ldc = c.rows == 1 ? std::max(c.row_stride, c.cols) : c.row_stride;
+  call_gemm(oa, ob, m, n, k, a.data, b.data, c.data, checked_int(ldc, "ldc"));
 }
 
 template void blas_gemm<float>(MatrixRef<const float>, MatrixRef<const float>, MatrixRef<float>);

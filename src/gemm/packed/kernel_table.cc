@@ -25,6 +25,7 @@ GemmConfig<T> derive(Isa isa, const UkernelFamily<T>& family) {
   GemmConfig<T> config;
   config.isa = isa;
   config.family = &family;
+  config.l2_bytes = l2;
   config.kc = std::clamp<int64_t>(l1 / 2 / (family.mr * s) / 16 * 16, 64, 1024);
   config.nc = std::max<int64_t>(l2 / 2 / (config.kc * s) / family.nr * family.nr, family.nr);
   config.mc = std::clamp<int64_t>(l3 / 4 / (config.kc * s) / family.mr * family.mr, family.mr,

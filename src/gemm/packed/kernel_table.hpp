@@ -18,6 +18,7 @@ struct GemmConfig {
   int64_t mc = 0;  // rows of the packed A block (multiple of MR)
   int64_t kc = 0;  // depth of one packed panel pass
   int64_t nc = 0;  // columns of the packed B block (multiple of NR)
+  int64_t l2_bytes = 0;  // one core's L2, for the pack-or-not decision on B
 };
 
 // The configuration for `isa` (which the machine must be able to run).

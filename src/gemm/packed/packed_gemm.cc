@@ -70,6 +70,7 @@ struct Problem {
   MatrixRef<T> c;
   const Epilogue<T>* epilogue;
   const GemmConfig<T>* config;
+  bool direct_a;  // A rows are contiguous: the kernels read them in place, A is never packed
   bool direct_b;  // B rows are contiguous and reused by few A panels: read B unpacked
 };
 
@@ -102,7 +103,7 @@ void run_band(const Problem<T>& pr, int64_t m0, int64_t m1, int64_t n0, int64_t 
   const int64_t mc_max = std::min(cfg.mc, (m1 - m0 + mr - 1) / mr * mr);
   const int64_t kc_max = std::min(cfg.kc, k);
   const int64_t nc_max = std::min(cfg.nc, (n1 - n0 + nr - 1) / nr * nr);
-  T* a_pack = t_a_buffer.get<T>(mc_max * kc_max);
+  T* a_pack = pr.direct_a ? nullptr : t_a_buffer.get<T>(mc_max * kc_max);
   T* b_pack = t_b_buffer.get<T>(nc_max * kc_max);
   alignas(64) T tile[kMaxMr * 64];
 
@@ -112,7 +113,9 @@ void run_band(const Problem<T>& pr, int64_t m0, int64_t m1, int64_t n0, int64_t 
       const int64_t kc = std::min(cfg.kc, k - pc);
       const bool first = pc == 0, last = pc + kc == k;
       const T beta = first ? e.beta : T(1);
-      pack_a<T>({&pr.a(ic, pc), mc, kc, pr.a.row_stride, pr.a.col_stride}, mr, a_pack);
+      if (!pr.direct_a) {
+        pack_a<T>({&pr.a(ic, pc), mc, kc, pr.a.row_stride, pr.a.col_stride}, mr, a_pack);
+      }
       for (int64_t jc = n0; jc < n1; jc += cfg.nc) {
         const int64_t nc = std::min(cfg.nc, n1 - jc);
         const int64_t full = pr.direct_b ? nc / nr * nr : 0;  // columns read unpacked
@@ -122,8 +125,10 @@ void run_band(const Problem<T>& pr, int64_t m0, int64_t m1, int64_t n0, int64_t 
         }
         for (int64_t ir = 0; ir < mc; ir += mr) {
           const int rows = static_cast<int>(std::min<int64_t>(mr, mc - ir));
-          const GemmUkernel<T> kernel = cfg.family->kernels[rows];
-          const T* a_panel = a_pack + ir * kc;
+          const GemmUkernel<T> kernel =
+              pr.direct_a ? cfg.family->direct_a_kernels[rows] : cfg.family->kernels[rows];
+          const T* a_panel = pr.direct_a ? &pr.a(ic + ir, pc) : a_pack + ir * kc;
+          const int64_t lda = pr.a.row_stride;
           for (int64_t jr = 0; jr < nc; jr += nr) {
             const int64_t cols = std::min<int64_t>(nr, nc - jr);
             const T* b_panel;
@@ -137,9 +142,9 @@ void run_band(const Problem<T>& pr, int64_t m0, int64_t m1, int64_t n0, int64_t 
             }
             const int64_t i0 = ic + ir, j0 = jc + jr;
             if (cols == nr && pr.c.col_stride == 1) {
-              kernel(kc, a_panel, b_panel, ldb, &pr.c(i0, j0), pr.c.row_stride, e.alpha, beta);
+              kernel(kc, a_panel, lda, b_panel, ldb, &pr.c(i0, j0), pr.c.row_stride, e.alpha, beta);
             } else {
-              kernel(kc, a_panel, b_panel, ldb, tile, nr, e.alpha, T(0));
+              kernel(kc, a_panel, lda, b_panel, ldb, tile, nr, e.alpha, T(0));
               for (int i = 0; i < rows; ++i) {
                 for (int64_t j = 0; j < cols; ++j) {
                   T& out = pr.c(i0 + i, j0 + j);
@@ -173,8 +178,12 @@ void packed_gemm(MatrixRef<const T> a, MatrixRef<const T> b, MatrixRef<T> c,
   // would cost as much as the one pass it serves) or the whole of B fits in half of L2.
   const int64_t b_bytes = k * n * static_cast<int64_t>(sizeof(T));
   const bool direct_b =
-      b.col_stride == 1 && (m <= 2 * mr || b_bytes <= cache_size_bytes(2) / 2);
-  const Problem<T> pr{a, b, c, &epilogue, &cfg, direct_b};
+      b.col_stride == 1 && (m <= 2 * mr || b_bytes <= cfg.l2_bytes / 2);
+  // A is read in place when its rows are contiguous: the kernels' broadcasts then walk MR rows
+  // of A, each sequentially, instead of one packed panel (the same bytes, so the same L1 reuse
+  // across the jr loop), and the O(M·K) packing pass disappears.
+  const bool direct_a = a.col_stride == 1;
+  const Problem<T> pr{a, b, c, &epilogue, &cfg, direct_a, direct_b};
 
   const int64_t m_panels = (m + mr - 1) / mr, n_panels = (n + nr - 1) / nr;
   int nt = 2 * m * n * k < kParallelMinFlops ? 1 : std::max(1, nthreads);

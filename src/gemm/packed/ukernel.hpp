@@ -1,9 +1,11 @@
 // Micro-kernel contract and the families the kernel table chooses from.
 //
 // A micro-kernel computes one register tile of rows × NR:
-//   c[i*ldc + j] = alpha · Σ_p a[p*MR + i] · b[p*ldb + j]  (+ beta · c[i*ldc + j] when beta != 0)
-// for i < rows, j < NR, p < kc. `a` is a packed A micro-panel (MR values per k step, MR being the
-// family's full height, so one panel layout serves every row count); `b` is either a packed B
+//   c[i*ldc + j] = alpha · Σ_p A(i, p) · b[p*ldb + j]  (+ beta · c[i*ldc + j] when beta != 0)
+// for i < rows, j < NR, p < kc. A(i, p) is a[p*MR + i] for the packed kernels (a packed A
+// micro-panel, MR values per k step, MR being the family's full height, so one panel layout
+// serves every row count; lda unused), and a[i*lda + p] for the direct-A kernels, which read
+// the rows of a row-major A in place. `b` is either a packed B
 // micro-panel (ldb = NR) or NR contiguous values of an unpacked row-major B (ldb = its row
 // stride). beta == 0 never reads c, so garbage or NaN already in c cannot leak into the result.
 // Accumulation is in T, in k order, one FMA per product: for a given (i, j) the operation
@@ -16,17 +18,19 @@
 namespace tinyaccel::gemm {
 
 template <typename T>
-using GemmUkernel = void (*)(int64_t kc, const T* a, const T* b, int64_t ldb, T* c, int64_t ldc,
-                             T alpha, T beta);
+using GemmUkernel = void (*)(int64_t kc, const T* a, int64_t lda, const T* b, int64_t ldb, T* c,
+                             int64_t ldc, T alpha, T beta);
 
 inline constexpr int kMaxMr = 16;
 
-// One micro-kernel family: kernels[r] handles r rows (1 <= r <= mr), all with the same NR.
+// One micro-kernel family: kernels[r] handles r rows (1 <= r <= mr) from a packed A panel,
+// direct_a_kernels[r] the same from A in place; all with the same NR.
 template <typename T>
 struct UkernelFamily {
   const char* name = "";  // <dtype>_gemm_<MR>x<NR>_<isa>, as its file
   int mr = 0, nr = 0;
   GemmUkernel<T> kernels[kMaxMr + 1] = {};
+  GemmUkernel<T> direct_a_kernels[kMaxMr + 1] = {};
 };
 
 // One file each under ukernels/. The avx2/avx512 ones may only be called where active_isa()

@@ -13,8 +13,11 @@
 
 namespace tinyaccel::gemm {
 
-template <typename V, int kMr, int kRows, int kVecs>
-void gemm_ukernel(int64_t kc, const typename V::T* a, const typename V::T* b, int64_t ldb,
+// kPackedA: `a` is a packed micro-panel (a[p·kMr + i]); otherwise rows of a row-major A read in
+// place (a[i·lda + p]).
+template <typename V, int kMr, int kRows, int kVecs, bool kPackedA>
+void gemm_ukernel(int64_t kc, const typename V::T* a, int64_t lda, const typename V::T* b,
+                  int64_t ldb,
                   typename V::T* c, int64_t ldc, typename V::T alpha, typename V::T beta) {
   using Reg = typename V::Reg;
   constexpr int kW = V::kWidth;
@@ -31,11 +34,11 @@ void gemm_ukernel(int64_t kc, const typename V::T* a, const typename V::T* b, in
     for (int v = 0; v < kVecs; ++v) bv[v] = V::load(b + v * kW);
 #pragma GCC unroll 16
     for (int i = 0; i < kRows; ++i) {
-      const Reg av = V::broadcast(a + i);
+      const Reg av = V::broadcast(kPackedA ? a + i : a + i * lda);
 #pragma GCC unroll 4
       for (int v = 0; v < kVecs; ++v) acc[i][v] = V::fmadd(av, bv[v], acc[i][v]);
     }
-    a += kMr;
+    a += kPackedA ? kMr : 1;
     b += ldb;
   }
   const Reg va = V::set1(alpha);
@@ -66,7 +69,8 @@ UkernelFamily<typename V::T> make_family(const char* name) {
   family.mr = kMr;
   family.nr = kVecs * V::kWidth;
   [&]<int... R>(std::integer_sequence<int, R...>) {
-    ((family.kernels[R + 1] = &gemm_ukernel<V, kMr, R + 1, kVecs>), ...);
+    ((family.kernels[R + 1] = &gemm_ukernel<V, kMr, R + 1, kVecs, true>), ...);
+    ((family.direct_a_kernels[R + 1] = &gemm_ukernel<V, kMr, R + 1, kVecs, false>), ...);
   }(std::make_integer_sequence<int, kMr>{});
   return family;
 }

@@ -1,0 +1,70 @@
+// Micro-benchmarks of the GEMM micro-kernels (one register tile, operands hot in L1/L2) and of
+// the packed driver against the BLAS library on small problems, where overheads show.
+//   build-*/bench/bench_gemm_ukernels --benchmark_filter=ukernel
+// Counters: GFLOP/s (2·MR·NR·KC per kernel call). Each family runs only where active_isa()
+// allows its ISA.
+#include <benchmark/benchmark.h>
+
+#include <vector>
+
+#include "gemm/backends.hpp"
+#include "gemm/packed/kernel_table.hpp"
+#include "tinyaccel/tinyaccel.hpp"
+
+namespace tinyaccel::gemm {
+namespace {
+
+template <typename T>
+void ukernel(benchmark::State& state, Isa isa) {
+  if (isa > detected_isa()) {
+    state.SkipWithError("ISA not available on this machine");
+    return;
+  }
+  const GemmConfig<T>& cfg = gemm_config<T>(isa);
+  const int mr = cfg.family->mr, nr = cfg.family->nr;
+  const int64_t kc = state.range(0);
+  std::vector<T> a(mr * kc, T(0.5)), b(nr * kc, T(0.25)), c(mr * nr, T(0));
+  const GemmUkernel<T> kernel = cfg.family->kernels[mr];
+  for (auto _ : state) {
+    kernel(kc, a.data(), 0, b.data(), nr, c.data(), nr, T(1), T(1));
+    benchmark::DoNotOptimize(c.data());
+    benchmark::ClobberMemory();
+  }
+  state.counters["GFLOP/s"] = benchmark::Counter(2.0 * mr * nr * kc, benchmark::Counter::kIsIterationInvariantRate);
+  state.SetLabel(cfg.family->name);
+}
+
+void ukernel_f32(benchmark::State& state, Isa isa) { ukernel<float>(state, isa); }
+void ukernel_f64(benchmark::State& state, Isa isa) { ukernel<double>(state, isa); }
+
+BENCHMARK_CAPTURE(ukernel_f32, avx512, Isa::avx512)->Arg(64)->Arg(256);
+BENCHMARK_CAPTURE(ukernel_f32, avx2, Isa::avx2)->Arg(64)->Arg(256);
+BENCHMARK_CAPTURE(ukernel_f32, scalar, Isa::scalar)->Arg(256);
+BENCHMARK_CAPTURE(ukernel_f64, avx512, Isa::avx512)->Arg(64)->Arg(256);
+BENCHMARK_CAPTURE(ukernel_f64, avx2, Isa::avx2)->Arg(64)->Arg(256);
+BENCHMARK_CAPTURE(ukernel_f64, scalar, Isa::scalar)->Arg(256);
+
+// Whole small GEMMs through fused_gemm into a preallocated C: packed against BLAS, 1 thread.
+void small_gemm(benchmark::State& state, Backend backend) {
+  set_num_threads(1);
+  const int64_t m = state.range(0), k = state.range(1), n = state.range(2);
+  const Tensor a = randn({m, k}, 1), b = randn({k, n}, 2);
+  Tensor c = Tensor::empty({m, n});
+  GemmOptions options;
+  options.backend = backend;
+  for (auto _ : state) {
+    fused_gemm(a, b, c, options);
+    benchmark::ClobberMemory();
+  }
+  state.counters["GFLOP/s"] = benchmark::Counter(2.0 * m * n * k, benchmark::Counter::kIsIterationInvariantRate);
+}
+
+BENCHMARK_CAPTURE(small_gemm, packed, Backend::packed)
+    ->Args({64, 64, 64})->Args({1, 768, 768})->Args({128, 128, 128})->Args({31, 67, 45})
+    ->Args({512, 512, 512})->Args({1024, 1024, 1024});
+BENCHMARK_CAPTURE(small_gemm, blas, Backend::blas)
+    ->Args({64, 64, 64})->Args({1, 768, 768})->Args({128, 128, 128})->Args({31, 67, 45})
+    ->Args({512, 512, 512})->Args({1024, 1024, 1024});
+
+}  // namespace
+}  // namespace tinyaccel::gemm
