@@ -139,8 +139,9 @@ struct ProfileOptions {
   int iterations = 10;  // timed forward passes (each layer's time is its median over them)
   nn::Path path = nn::Path::accelerated;
   // A layer is overhead-bound when it runs below `overhead_efficiency` of its roofline bound
-  // AND the roof would have finished it in under `overhead_seconds`: fixed per-call costs
-  // (thread wake-up, dispatch, allocation) dominate, not FLOPs or bytes.
+  // AND takes under `overhead_seconds` per call: at that scale fixed per-call costs (thread
+  // wake-up ~5-10 us, dispatch, allocation, page faults) rather than FLOPs or bytes set its time.
+  // A slow layer that takes longer is called memory- or compute-bound at a low efficiency.
   double overhead_efficiency = 0.25;
   double overhead_seconds = 50e-6;
 };
@@ -158,8 +159,9 @@ struct ForwardProfile {
   std::string model;
   Shape input_shape;
   DType dtype = DType::f32;
+  nn::Path path = nn::Path::accelerated;
   int threads = 1;
-  Timing total;             // whole forward pass, scopes inactive (no recorder installed)
+  Timing total;             // whole forward pass (the same passes the layers are timed in)
   std::vector<LayerProfile> layers;
   double layers_sum_s = 0;  // sum of layer medians (≈ total minus untimed glue)
   int64_t flops = 0;
@@ -168,8 +170,11 @@ struct ForwardProfile {
   std::string note;         // why the per-layer breakdown is missing, when it is
 };
 
-// Times the forward pass as a whole, then each layer through its scoped timers, and places each
-// layer on `roofs` (roofline.hpp's place()) with the cost the model declares for it.
+// Runs warmup + iterations forward passes with a recorder installed: times each pass as a whole
+// and each layer through its scoped timer, reads the allocator's accounting during the first pass
+// (memory), and places each layer on `roofs` (roofline.hpp's place()) with the cost the model
+// declares for it. Costs warmup + iterations forward passes, nothing more (the naive twin at
+// full size takes seconds per pass).
 // ValueError when a recorded scope has no declared cost or the reverse (the model's
 // layer_costs and its scopes disagree), or when iterations < 1.
 ForwardProfile profile_forward_pass(const nn::Module& model, const Tensor& input,

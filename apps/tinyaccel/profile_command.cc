@@ -1,0 +1,112 @@
+// `tinyaccel profile transformer`: one pre-LN transformer block, profiled layer by layer and
+// placed on this machine's measured roofline, with one recommendation per layer.
+#include <fmt/format.h>
+
+#include <iostream>
+#include <memory>
+
+#include <tinyaccel/threads.hpp>
+
+#include "command.hpp"
+#include "core/atomic_file.hpp"
+#include "transformer_profile.hpp"
+
+namespace {
+
+using tinyaccel::DType;
+
+struct Options {
+  tinyaccel::cli::TransformerRun run;
+  std::string dtype = "float32";
+  std::string activation = "gelu_erf";
+  int threads = 0;
+  bool naive = false;
+  std::string json_path;
+};
+
+tinyaccel::cli::Runner setup(CLI::App& cmd) {
+  auto opts = std::make_shared<Options>();
+  auto& run = opts->run;
+  cmd.add_option("--d-model", run.config.d_model, "Model width")->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  cmd.add_option("--heads", run.config.heads, "Attention heads (must divide --d-model)")
+      ->capture_default_str()->check(CLI::PositiveNumber);
+  cmd.add_option("--ffn", run.config.ffn, "MLP hidden width")->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  cmd.add_option("--seq", run.seq, "Sequence length")->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  cmd.add_option("--batch", run.batch, "Batch size")->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  cmd.add_flag("--causal", run.config.causal, "Mask attention to earlier positions");
+  cmd.add_option("--activation", opts->activation,
+                 "MLP activation: gelu_erf (exact, what PyTorch's 'gelu' is) or gelu (tanh form)")
+      ->capture_default_str();
+  cmd.add_option("--weights", run.weights,
+                 "Load weights from a .npz with PyTorch TransformerEncoderLayer state_dict names "
+                 "(d_model and ffn then come from the file)");
+  cmd.add_option("--seed", run.seed, "Seed for random weights and input")->capture_default_str();
+  cmd.add_option("--dtype", opts->dtype, "float32 or float64")->capture_default_str();
+  cmd.add_flag("--naive", opts->naive, "Run the naive twin (reference kernels only): slow");
+  cmd.add_option("--threads", opts->threads,
+                 "Threads (default: TINYACCEL_NUM_THREADS, else all CPUs)")
+      ->check(CLI::PositiveNumber);
+  cmd.add_option("--iterations", run.profile.iterations, "Timed forward passes")
+      ->capture_default_str()->check(CLI::PositiveNumber);
+  cmd.add_option("--warmup", run.profile.warmup, "Untimed forward passes first")
+      ->capture_default_str()->check(CLI::NonNegativeNumber);
+  cmd.add_option("--json", opts->json_path, "Also write the profile as JSON to this file");
+  cmd.footer(
+      "The block is y = x + SelfAttn(LN1(x)); out = y + MLP(LN2(y)), PyTorch's\n"
+      "TransformerEncoderLayer(norm_first=True, activation='gelu', batch_first=True) in eval mode.\n"
+      "Each layer is timed by its scoped timer (median over --iterations passes); its FLOPs and\n"
+      "bytes are the costs its kernels declare; it is placed on roofs measured at the start\n"
+      "(quick FMA-peak and bandwidth probes): 'eff' is the roofline bound's time over the measured\n"
+      "time. Bound is memory or compute from the layer's intensity vs the ridge point, or overhead\n"
+      "when it runs below 25% of its roof and takes under 50 us.\n"
+      "total_ms (JSON) is the median of the whole timed forward passes.\n\n"
+      "Examples:\n"
+      "  tinyaccel profile transformer\n"
+      "  tinyaccel profile transformer --seq 128 --threads 2 --json profile.json\n"
+      "  tinyaccel profile transformer --weights layer.npz --heads 12 --causal\n"
+      "  tinyaccel profile transformer --naive --seq 64 --iterations 2");
+  return [opts] {
+    auto& run = opts->run;
+    if (opts->dtype == "float32" || opts->dtype == "f32") {
+      run.config.dtype = DType::f32;
+    } else if (opts->dtype == "float64" || opts->dtype == "f64") {
+      run.config.dtype = DType::f64;
+    } else {
+      throw tinyaccel::ValueError("unknown --dtype '" + opts->dtype + "': expected float32 or float64");
+    }
+    run.config.activation = tinyaccel::parse_activation(opts->activation);
+    if (run.weights.empty()) tinyaccel::nn::validate(run.config);
+    run.path = opts->naive ? tinyaccel::nn::Path::naive : tinyaccel::nn::Path::accelerated;
+    if (opts->threads > 0) tinyaccel::set_num_threads(opts->threads);
+    // Fail on bad weights before spending time on the roofs.
+    const auto block = tinyaccel::cli::make_block(run);
+    run.config.d_model = block.config().d_model;
+    run.config.ffn = block.config().ffn;
+
+    std::cerr << "[profile] measuring the roofs (quick probes)...\n";
+    const tinyaccel::Roofs roofs = tinyaccel::cli::measure_profile_roofs(
+        run.config.dtype, [](const std::string& line) { std::cerr << line << "\n"; });
+    std::cerr << fmt::format("[profile] {} path: {} warm-up + {} timed passes...\n",
+                             tinyaccel::nn::path_name(run.path), run.profile.warmup,
+                             run.profile.iterations);
+    const tinyaccel::ForwardProfile profile = tinyaccel::cli::profile_transformer(run, roofs);
+    std::cout << tinyaccel::cli::profile_text(profile);
+    if (!opts->json_path.empty()) {
+      tinyaccel::write_file_atomically(
+          opts->json_path, tinyaccel::cli::profile_json(profile, run).dump(2) + "\n");
+    }
+    return 0;
+  };
+}
+
+const bool group = tinyaccel::cli::register_command(
+    40, "profile", "Profile a model layer by layer on the measured roofline", nullptr);
+const bool registered = tinyaccel::cli::register_command(
+    1, "transformer", "Profile a pre-LN transformer block per layer, with recommendations", setup,
+    "profile");
+
+}  // namespace
