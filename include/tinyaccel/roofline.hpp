@@ -125,6 +125,10 @@ struct Roofs {
 
   // Compute ceiling for (isa, dtype) at `threads` (0: this->threads); nullptr when not probed.
   const ComputeRoof* find_compute(Isa isa, DType dtype, int threads = 0) const;
+  // The ceiling placement uses: the best probe of (isa, dtype) at up to `threads` threads (0:
+  // this->threads). A program may always use fewer threads, so a ceiling never drops as
+  // threads grow even when a disturbed probe did. 0 when nothing was probed.
+  double peak_gflops(Isa isa, DType dtype, int threads = 0) const;
   // The memory level a working set lives in: the first plateau whose max_bytes >= bytes (a size
   // between two plateaus belongs to the slower one), the last plateau beyond. nullptr if none.
   const Plateau* level_for(int64_t working_set_bytes) const;
@@ -165,7 +169,7 @@ struct Placement {
 // Places a point on explicit ceilings. peak_gflops > 0 and level_gbs > 0, else ValueError.
 Placement place_on(const KernelPoint& point, double peak_gflops, double level_gbs,
                    const std::string& level = "");
-// Places a point on measured roofs: the compute ceiling for (isa, point.dtype) at roofs.threads
+// Places a point on measured roofs: the compute ceiling roofs.peak_gflops(isa, point.dtype)
 // (the best probed ISA when that one is missing) and the memory level of its working set.
 Placement place(const KernelPoint& point, const Roofs& roofs, Isa isa = active_isa());
 
@@ -191,6 +195,7 @@ struct RooflineOptions {
   int threads = 0;     // 0: num_threads()
   std::vector<KernelCase> kernels;  // empty: default_kernel_cases(quick)
   bool place_default_kernels = true;  // false with empty `kernels`: probes only
+  int64_t max_working_set_bytes = 0;  // largest swept size; 0: max(4 × L3, 128 MiB)
   // Progress lines ("[roofline] ...") go here; nullptr: silent.
   std::function<void(const std::string&)> progress;
 };
@@ -201,6 +206,7 @@ struct RooflineReport {
   std::vector<std::string> warnings;  // noisy measurements, missing levels, ...
   // Machine and build metadata (cpu, isa, threads, versions, timestamp), as key/value text.
   std::vector<std::pair<std::string, std::string>> metadata;
+  std::string machine_json;  // system_info_json() at the time of the run ("" if unavailable)
   double elapsed_s = 0;
 };
 

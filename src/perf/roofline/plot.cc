@@ -1,0 +1,232 @@
+// The roofline plot, drawn by gnuplot: log-log, one diagonal ceiling per memory level (up to its
+// ridge with the top compute ceiling), one horizontal ceiling per instruction set, ridge points
+// marked, kernels labelled and coloured by the memory level their working set lives in.
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <fmt/format.h>
+#include <fstream>
+#include <sstream>
+
+#include "core/atomic_file.hpp"
+#include "tinyaccel/errors.hpp"
+#include "tinyaccel/roofline.hpp"
+
+extern char** environ;
+
+namespace tinyaccel {
+namespace {
+
+const char* kLevelColours[] = {"#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#a6761d"};
+const char* kIsaColours[] = {"#999999", "#377eb8", "#e41a1c"};  // scalar, avx2, avx512
+
+std::string quoted(const std::string& s) {
+  std::string q = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') q += '\\';
+    q += c;
+  }
+  return q + "\"";
+}
+
+std::string metadata(const RooflineReport& r, const std::string& key) {
+  for (const auto& [k, v] : r.metadata) {
+    if (k == key) return v;
+  }
+  return "";
+}
+
+// The gnuplot program, data inline, writing to `output` in `terminal`.
+std::string plot_script(const RooflineReport& r, const std::string& terminal,
+                        const std::string& output) {
+  const int threads = r.roofs.threads;
+  // Compute ceilings at the run's thread count (Roofs::peak_gflops: never below a probe at fewer
+  // threads): float32 per ISA, float64 of the top ISA dashed.
+  struct Ceiling {
+    Isa isa;
+    DType dtype;
+    double gflops;
+  };
+  std::vector<Ceiling> ceilings;
+  for (int i = 0; i <= static_cast<int>(Isa::avx512); ++i) {
+    const Isa isa = static_cast<Isa>(i);
+    const double g = r.roofs.peak_gflops(isa, DType::f32);
+    if (g > 0) ceilings.push_back({isa, DType::f32, g});
+  }
+  const Ceiling* top = nullptr;
+  for (const auto& c : ceilings) {
+    if (top == nullptr || c.gflops > top->gflops) top = &c;
+  }
+  if (top == nullptr || r.roofs.memory.empty()) {
+    throw ValueError("cannot plot the roofline: no compute or memory ceiling was measured");
+  }
+  const double top_f64 = r.roofs.peak_gflops(top->isa, DType::f64);
+  const double peak = top->gflops;
+  double bw_max = 0, bw_min = 1e300;
+  for (const auto& p : r.roofs.memory) {
+    bw_max = std::max(bw_max, p.gbs);
+    bw_min = std::min(bw_min, p.gbs);
+  }
+  double ai_min = 0.01, ai_max = 100, y_min = bw_min * 0.01;
+  for (const auto& p : r.placements) {
+    if (p.intensity <= 0 || p.gflops <= 0) continue;
+    ai_min = std::min(ai_min, p.intensity / 2);
+    ai_max = std::max(ai_max, p.intensity * 3);
+    y_min = std::min(y_min, p.gflops / 2);
+  }
+  y_min = std::pow(10.0, std::floor(std::log10(y_min)));
+  ai_min = std::pow(10.0, std::floor(std::log10(ai_min)));
+  ai_max = std::pow(10.0, std::ceil(std::log10(ai_max)));
+  const double y_max = std::pow(10.0, std::ceil(std::log10(peak * 1.5)));
+
+  std::ostringstream s;
+  s << "set terminal " << terminal << "\n";
+  s << "set output " << quoted(output) << "\n";
+  s << "set termoption noenhanced\n";
+  const std::string cpu = metadata(r, "cpu");
+  s << "set title " << quoted(fmt::format("Measured roofline: {}{}{} thread{}", cpu,
+                                          cpu.empty() ? "" : ", ", threads,
+                                          threads > 1 ? "s" : ""))
+    << "\n";
+  s << "set logscale xy\nset format x '%g'\nset format y '%g'\n";
+  s << "set xlabel 'Arithmetic intensity (FLOP/byte)'\n";
+  s << "set ylabel 'Performance (GFLOP/s)'\n";
+  s << "set grid xtics ytics mxtics mytics lc rgb '#e0e0e0'\n";
+  s << "set key outside right top box opaque\n";
+  s << fmt::format("set xrange [{}:{}]\nset yrange [{}:{}]\n", ai_min, ai_max, y_min, y_max);
+
+  std::vector<std::string> plots;
+  // Memory ceilings: bandwidth · AI from the left edge to the ridge with the top peak.
+  for (size_t i = 0; i < r.roofs.memory.size(); ++i) {
+    const Plateau& p = r.roofs.memory[i];
+    const double ridge = peak / p.gbs;
+    s << fmt::format("$mem{} << EOD\n{} {}\n{} {}\nEOD\n", i, ai_min, p.gbs * ai_min, ridge, peak);
+    plots.push_back(fmt::format("$mem{} with lines lw 2 lc rgb '{}' title {}", i,
+                                kLevelColours[i % 6],
+                                quoted(fmt::format("{} {:.1f} GB/s", p.level, p.gbs))));
+  }
+  // Compute ceilings: horizontal from the fastest level's ridge to the right edge.
+  for (size_t i = 0; i < ceilings.size(); ++i) {
+    const Ceiling& c = ceilings[i];
+    s << fmt::format("$cpu{} << EOD\n{} {}\n{} {}\nEOD\n", i, c.gflops / bw_max, c.gflops, ai_max,
+                     c.gflops);
+    plots.push_back(fmt::format(
+        "$cpu{} with lines lw 2 dt {} lc rgb '{}' title {}", i, c.isa == top->isa ? 1 : 2,
+        kIsaColours[static_cast<int>(c.isa) % 3],
+        quoted(fmt::format("{} fp32 {:.1f} GFLOP/s", isa_name(c.isa), c.gflops))));
+  }
+  if (top_f64 > 0) {
+    s << fmt::format("$cpu64 << EOD\n{} {}\n{} {}\nEOD\n", top_f64 / bw_max, top_f64, ai_max,
+                     top_f64);
+    plots.push_back(fmt::format(
+        "$cpu64 with lines lw 1 dt 3 lc rgb '{}' title {}", kIsaColours[2],
+        quoted(fmt::format("{} fp64 {:.1f} GFLOP/s", isa_name(top->isa), top_f64))));
+  }
+  // Ridge points.
+  s << "$ridges << EOD\n";
+  for (const auto& p : r.roofs.memory) {
+    s << fmt::format("{} {} {}\n", peak / p.gbs, peak, quoted(fmt::format("{:.2g}", peak / p.gbs)));
+  }
+  s << "EOD\n";
+  plots.push_back("$ridges using 1:2 with points pt 6 ps 1.5 lc rgb 'black' title 'ridge points'");
+  plots.push_back(
+      "$ridges using 1:2:3 with labels offset 0,-1.2 font ',9' tc rgb 'black' notitle");
+  // Kernels, coloured by their memory level.
+  for (size_t i = 0; i < r.roofs.memory.size(); ++i) {
+    std::string rows;
+    for (const auto& p : r.placements) {
+      if (p.level != r.roofs.memory[i].level || p.intensity <= 0 || p.gflops <= 0) continue;
+      rows += fmt::format("{} {} {}\n", p.intensity, p.gflops, quoted(p.point.name));
+    }
+    if (rows.empty()) continue;
+    s << "$k" << i << " << EOD\n" << rows << "EOD\n";
+    plots.push_back(fmt::format("$k{} using 1:2 with points pt 7 ps 1.2 lc rgb '{}' title {}", i,
+                                kLevelColours[i % 6],
+                                quoted("kernels in " + r.roofs.memory[i].level)));
+    plots.push_back(fmt::format(
+        "$k{} using 1:2:3 with labels left offset 0.6,0.35 font ',8' tc rgb '{}' notitle", i,
+        kLevelColours[i % 6]));
+  }
+  s << "plot ";
+  for (size_t i = 0; i < plots.size(); ++i) s << (i ? ", \\\n     " : "") << plots[i];
+  s << "\n";
+  return s.str();
+}
+
+std::string read_all(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+bool ends_with(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+}  // namespace
+
+void write_roofline_plot(const RooflineReport& report, const std::string& path) {
+  std::string terminal;
+  if (ends_with(path, ".svg")) {
+    terminal = "svg size 1100,720 dynamic font 'sans,12' background rgb 'white'";
+  } else if (ends_with(path, ".png")) {
+    terminal = "pngcairo size 1400,900 font 'sans,11' background rgb 'white'";
+  } else {
+    throw ValueError("plot file '" + path + "' must end in .svg or .png");
+  }
+  // gnuplot writes to a temporary next to `path`; only a complete image is renamed over it.
+  const std::string tmp = path + ".tmp." + std::to_string(getpid());
+  char script_path[] = "/tmp/tinyaccel-roofline-XXXXXX";
+  const int fd = mkstemp(script_path);
+  if (fd < 0) throw IoError(std::string("cannot create a gnuplot script: ") + std::strerror(errno));
+  close(fd);
+  const std::string errors_path = std::string(script_path) + ".err";
+  auto cleanup = [&] {
+    std::remove(script_path);
+    std::remove(errors_path.c_str());
+    std::remove(tmp.c_str());
+  };
+  try {
+    write_file_atomically(script_path, plot_script(report, terminal, tmp));
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, errors_path.c_str(),
+                                     O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    char arg0[] = "gnuplot";
+    char* argv[] = {arg0, script_path, nullptr};
+    pid_t pid = 0;
+    const int rc = posix_spawnp(&pid, "gnuplot", &actions, nullptr, argv, environ);
+    posix_spawn_file_actions_destroy(&actions);
+    if (rc != 0) {
+      throw IoError("cannot write '" + path + "': cannot run gnuplot (" + std::strerror(rc) +
+                    "); install it with scripts/setup");
+    }
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    const std::string errors = read_all(errors_path);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || access(tmp.c_str(), F_OK) != 0) {
+      const std::string first = errors.substr(0, errors.find_last_not_of("\n ") + 1);
+      throw IoError("cannot write '" + path + "': gnuplot failed" +
+                    (first.empty() ? std::string() : ": " + first));
+    }
+    if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+      throw IoError("cannot write '" + path + "': " + std::strerror(errno));
+    }
+  } catch (...) {
+    cleanup();
+    throw;
+  }
+  cleanup();
+}
+
+}  // namespace tinyaccel

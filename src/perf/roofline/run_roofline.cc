@@ -1,0 +1,260 @@
+// The whole roofline run: compute ceilings, bandwidth sweeps and plateaus, kernel placement.
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <ctime>
+#include <exception>
+
+#include <fmt/format.h>
+#include "perf/probes/pinned_team.hpp"
+#include "tinyaccel/errors.hpp"
+#include "tinyaccel/roofline.hpp"
+#include "tinyaccel/threads.hpp"
+
+namespace tinyaccel {
+namespace {
+
+double now_seconds() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string utc_timestamp() {
+  const std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+std::string bytes_label(int64_t b) {
+  if (b >= (int64_t{1} << 30)) return fmt::format("{:.3g} GiB", b / double(int64_t{1} << 30));
+  if (b >= (1 << 20)) return fmt::format("{:.3g} MiB", b / double(1 << 20));
+  if (b >= (1 << 10)) return fmt::format("{:.3g} KiB", b / double(1 << 10));
+  return fmt::format("{} B", b);
+}
+
+// 1..threads when few, else powers of two and `threads` itself.
+std::vector<int> thread_counts(int threads) {
+  std::vector<int> out;
+  for (int t = 1; t <= threads; t = threads <= 4 ? t + 1 : t * 2) out.push_back(t);
+  if (out.back() != threads) out.push_back(threads);
+  return out;
+}
+
+// Working-set sizes from 4 KiB to `max_bytes`, `steps_per_doubling` points per factor of two,
+// rounded to multiples of 512 bytes.
+std::vector<int64_t> sweep_sizes(int64_t max_bytes, int steps_per_doubling) {
+  std::vector<int64_t> out;
+  for (int i = 0;; ++i) {
+    const double s = 4096.0 * std::pow(2.0, static_cast<double>(i) / steps_per_doubling);
+    const int64_t b = static_cast<int64_t>(s) / 512 * 512;
+    if (b > max_bytes * 1.001) break;
+    if (out.empty() || b != out.back()) out.push_back(b);
+  }
+  return out;
+}
+
+class Progress {
+ public:
+  explicit Progress(const std::function<void(const std::string&)>& sink) : sink_(sink) {}
+  void operator()(const std::string& line) const {
+    if (sink_) sink_("[roofline] " + line);
+  }
+
+ private:
+  const std::function<void(const std::string&)>& sink_;
+};
+
+void collect_metadata(int threads, bool quick, RooflineReport& report) {
+  auto& md = report.metadata;
+  md.emplace_back("timestamp", utc_timestamp());
+  try {
+    const SystemInfo info = system_info();
+    report.machine_json = system_info_json(info);
+    md.emplace_back("cpu", info.cpu_model);
+    md.emplace_back("os", info.os);
+    md.emplace_back("isa_detected", isa_name(info.detected_isa));
+    md.emplace_back("isa_active", isa_name(info.active_isa));
+    md.emplace_back("logical_cpus_available", std::to_string(info.logical_cpus_available));
+    md.emplace_back("tinyaccel_version", info.version);
+    md.emplace_back("compiler", info.compiler);
+    md.emplace_back("build_type", info.build_type);
+    md.emplace_back("blas", info.blas.vendor + " " + info.blas.config);
+  } catch (const std::exception& e) {
+    md.emplace_back("system_info_error", e.what());
+  }
+  md.emplace_back("threads", std::to_string(threads));
+  md.emplace_back("mode", quick ? "quick" : "default");
+  md.emplace_back("l3_bytes", std::to_string(cache_size_bytes(3)));
+}
+
+// Restores the library's thread count when the run ends, however it ends.
+class ThreadsGuard {
+ public:
+  explicit ThreadsGuard(int threads) : saved_(num_threads()) { set_num_threads(threads); }
+  ~ThreadsGuard() { set_num_threads(saved_); }
+
+ private:
+  int saved_;
+};
+
+}  // namespace
+
+RooflineReport run_roofline(const RooflineOptions& options) {
+  const double start = now_seconds();
+  const Progress progress(options.progress);
+  const int threads = options.threads > 0 ? options.threads : num_threads();
+  RooflineReport report;
+  report.roofs.threads = threads;
+  collect_metadata(threads, options.quick, report);
+  const int cpus = static_cast<int>(perf::allowed_cpus().size());
+  if (threads > cpus) {
+    report.warnings.push_back(fmt::format(
+        "{} threads on {} CPUs: threads share cores, every ceiling is lower than the machine's",
+        threads, cpus));
+  }
+
+  // ---- compute ceilings ----
+  const double peak_seconds = options.quick ? 0.1 : 0.3;
+  std::vector<std::tuple<Isa, DType, int>> plan;
+  for (int isa = 0; isa <= static_cast<int>(detected_isa()); ++isa) {
+    for (DType dt : {DType::f32, DType::f64}) {
+      for (int t : thread_counts(threads)) plan.emplace_back(static_cast<Isa>(isa), dt, t);
+    }
+  }
+  for (size_t i = 0; i < plan.size(); ++i) {
+    const auto [isa, dt, t] = plan[i];
+    ComputeRoof roof{isa, dt, t, probe_peak(isa, dt, t, peak_seconds)};
+    progress(fmt::format("compute {}/{}: {} {} {} thread{}: {:.1f} GFLOP/s (median {:.1f}, CV "
+                         "{:.0f}%)",
+                         i + 1, plan.size(), isa_name(isa), dtype_name(dt), t, t > 1 ? "s" : "",
+                         roof.stats.best, roof.stats.median, 100 * roof.stats.cv));
+    report.roofs.compute.push_back(roof);
+  }
+  std::string noisy_probes;
+  for (const auto& c : report.roofs.compute) {
+    if (c.stats.noisy()) {
+      noisy_probes += fmt::format("{}{} {} {}t {:.0f}%", noisy_probes.empty() ? "" : ", ",
+                                  isa_name(c.isa), dtype_name(c.dtype), c.threads,
+                                  100 * c.stats.cv);
+    }
+  }
+  if (!noisy_probes.empty()) {
+    report.warnings.push_back("noisy compute probes (CV; other processes on the cores?): " +
+                              noisy_probes + "; ceilings use the best repeat");
+  }
+
+  // ---- bandwidth sweeps ----
+  const int64_t l3 = cache_size_bytes(3) > 0 ? cache_size_bytes(3) : (int64_t{32} << 20);
+  const int64_t max_bytes = options.max_working_set_bytes > 0
+                                ? std::max<int64_t>(options.max_working_set_bytes, 4096)
+                                : std::max<int64_t>(4 * l3, int64_t{128} << 20);
+  const std::vector<int64_t> sizes = sweep_sizes(max_bytes, options.quick ? 1 : 2);
+  const double point_seconds = options.quick ? 0.015 : 0.06;
+  const std::vector<std::pair<BandwidthKernel, bool>> kinds = {
+      {BandwidthKernel::read, false}, {BandwidthKernel::copy, false},
+      {BandwidthKernel::copy, true},  {BandwidthKernel::triad, false},
+      {BandwidthKernel::triad, true}};
+  int noisy_points = 0, total_points = 0;
+  for (const auto& [kind, nt] : kinds) {
+    BandwidthSweep sweep{kind, nt, threads, {}};
+    for (int64_t ws : sizes) {
+      const ProbeStats s = probe_bandwidth(kind, ws, threads, nt, point_seconds);
+      sweep.samples.push_back({s.working_set_bytes, s.best, s});
+      noisy_points += s.noisy();
+      ++total_points;
+    }
+    progress(fmt::format("bandwidth {}: {} sizes, {} .. {}: {:.1f} .. {:.1f} GB/s", sweep.name(),
+                         sizes.size(), bytes_label(sizes.front()), bytes_label(sizes.back()),
+                         sweep.samples.front().gbs, sweep.samples.back().gbs));
+    report.roofs.sweeps.push_back(std::move(sweep));
+  }
+  if (noisy_points > total_points / 4) {
+    report.warnings.push_back(fmt::format(
+        "noisy: {} of {} bandwidth points have CV > {:.0f}%; ceilings use the best repeat",
+        noisy_points, total_points, 100 * Timing::kNoisyCv));
+  }
+  // Envelope: the best kernel at each size is what the memory level can deliver.
+  std::vector<std::pair<int64_t, double>> envelope;
+  for (size_t i = 0; i < sizes.size(); ++i) {
+    int64_t ws = 0;
+    double best = 0;
+    for (const auto& sw : report.roofs.sweeps) {
+      ws = std::max(ws, sw.samples[i].working_set_bytes);
+      best = std::max(best, sw.samples[i].gbs);
+    }
+    envelope.emplace_back(ws, best);
+  }
+  PlateauOptions po;
+  po.dram_min_bytes = 2 * l3;
+  report.roofs.memory = detect_plateaus(envelope, po);
+  std::string levels;
+  for (const auto& p : report.roofs.memory) {
+    levels += fmt::format(" {} {:.1f} GB/s ({}..{});", p.level, p.gbs, bytes_label(p.min_bytes),
+                          bytes_label(p.max_bytes));
+  }
+  progress("memory levels:" + levels);
+  if (report.roofs.memory.size() < 2) {
+    report.warnings.push_back(
+        "fewer than two memory plateaus found: the sweep is too noisy to separate cache levels");
+  } else if (report.roofs.memory.back().level != "DRAM") {
+    report.warnings.push_back("no DRAM plateau: the sweep did not reach far enough past the L3");
+  }
+
+  // ---- kernels ----
+  std::vector<KernelCase> cases = options.kernels;
+  if (cases.empty() && options.place_default_kernels) cases = default_kernel_cases(options.quick);
+  if (!cases.empty()) {
+    ThreadsGuard guard(threads);
+    TimingOptions to;
+    to.warmup = 2;
+    to.min_samples = options.quick ? 5 : 9;
+    to.target_seconds = options.quick ? 0.08 : 0.3;
+    for (size_t i = 0; i < cases.size(); ++i) {
+      const KernelCase& kc = cases[i];
+      KernelPoint point{kc.name, kc.cost, kc.working_set_bytes, 0, kc.dtype, {}};
+      try {
+        const std::function<void()> call = kc.setup();
+        point.timing = measure_latency(call, to);
+      } catch (const std::exception& e) {
+        report.warnings.push_back(fmt::format("skipped {}: {}", kc.name, e.what()));
+        progress(fmt::format("kernel {}/{}: {}: skipped ({})", i + 1, cases.size(), kc.name,
+                             e.what()));
+        continue;
+      }
+      point.seconds = point.timing.median_s;
+      const Placement p = place(point, report.roofs);
+      progress(fmt::format("kernel {}/{}: {}: {:.3g} ms, {:.1f} GFLOP/s, {:.1f} GB/s, {:.0f}% of "
+                           "{} roof",
+                           i + 1, cases.size(), kc.name, 1e3 * point.seconds, p.gflops, p.gbs,
+                           100 * p.efficiency, p.level));
+      report.placements.push_back(p);
+    }
+    std::string noisy, above;
+    for (const auto& p : report.placements) {
+      if (p.point.timing.noisy()) {
+        noisy += fmt::format("{}{} {:.0f}%", noisy.empty() ? "" : ", ", p.point.name,
+                             100 * p.point.timing.cv);
+      }
+      if (p.efficiency > 1.05) {
+        above += fmt::format("{}{} {:.0f}%", above.empty() ? "" : ", ", p.point.name,
+                             100 * p.efficiency);
+      }
+    }
+    if (!noisy.empty()) {
+      report.warnings.push_back("noisy kernel timings (CV): " + noisy +
+                                "; times are medians");
+    }
+    if (!above.empty()) {
+      report.warnings.push_back(
+          "above their roof (the ceiling probe was disturbed, or the working set is cached "
+          "better than its size suggests): " + above);
+    }
+  }
+  report.elapsed_s = now_seconds() - start;
+  return report;
+}
+
+}  // namespace tinyaccel

@@ -1,0 +1,238 @@
+// The roofline's outputs for people (aligned tables), scripts (CSV) and archives (JSON with the
+// raw points, so anyone can redraw the plot).
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "tinyaccel/roofline.hpp"
+
+namespace tinyaccel {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+// Columns padded to their widest cell; cells that start like a number are right-aligned.
+std::string render_table(const std::vector<std::string>& headers,
+                         const std::vector<std::vector<std::string>>& rows) {
+  std::vector<size_t> width(headers.size());
+  for (size_t c = 0; c < headers.size(); ++c) width[c] = headers[c].size();
+  for (const auto& r : rows) {
+    for (size_t c = 0; c < r.size() && c < width.size(); ++c) {
+      width[c] = std::max(width[c], r[c].size());
+    }
+  }
+  auto numeric = [](const std::string& s) {
+    return !s.empty() && (std::isdigit(static_cast<unsigned char>(s[0])) || s[0] == '-');
+  };
+  auto line = [&](const std::vector<std::string>& cells, bool header) {
+    std::string out;
+    for (size_t c = 0; c < width.size(); ++c) {
+      const std::string cell = c < cells.size() ? cells[c] : "";
+      const std::string pad(width[c] - cell.size(), ' ');
+      out += (c ? "  " : "") + (!header && numeric(cell) ? pad + cell : cell + pad);
+    }
+    while (!out.empty() && out.back() == ' ') out.pop_back();
+    return out + "\n";
+  };
+  std::string out = line(headers, true);
+  size_t total = 0;
+  for (size_t w : width) total += w + 2;
+  out += std::string(total - 2, '-') + "\n";
+  for (const auto& r : rows) out += line(r, false);
+  return out;
+}
+
+std::string bytes_label(int64_t b) {
+  if (b >= (int64_t{1} << 30)) return fmt::format("{:.3g}G", b / double(int64_t{1} << 30));
+  if (b >= (1 << 20)) return fmt::format("{:.3g}M", b / double(1 << 20));
+  if (b >= (1 << 10)) return fmt::format("{:.3g}K", b / double(1 << 10));
+  return fmt::format("{}", b);
+}
+
+std::string csv_cell(const std::string& s) {
+  if (s.find_first_of(",\"\n") == std::string::npos) return s;
+  std::string q = "\"";
+  for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return q + "\"";
+}
+
+Json stats_json(const ProbeStats& s) {
+  return Json{{"best", s.best}, {"median", s.median}, {"cv", s.cv}, {"samples", s.samples}};
+}
+
+Json plateau_json(const Plateau& p) {
+  return Json{{"level", p.level},         {"gbs", p.gbs},        {"min_bytes", p.min_bytes},
+              {"max_bytes", p.max_bytes}, {"points", p.points}};
+}
+
+}  // namespace
+
+std::string roofline_text(const RooflineReport& r) {
+  std::string out;
+  // Compute ceilings: one row per (isa, dtype), one column per thread count.
+  std::set<int> thread_set;
+  for (const auto& c : r.roofs.compute) thread_set.insert(c.threads);
+  std::vector<std::string> headers = {"compute ceiling (GFLOP/s)"};
+  for (int t : thread_set) headers.push_back(fmt::format("{} thread{}", t, t > 1 ? "s" : ""));
+  headers.push_back("CV");
+  std::vector<std::vector<std::string>> rows;
+  std::map<std::pair<Isa, DType>, std::vector<const ComputeRoof*>> by_kind;
+  for (const auto& c : r.roofs.compute) by_kind[{c.isa, c.dtype}].push_back(&c);
+  for (const auto& [key, roofs] : by_kind) {
+    std::vector<std::string> row = {fmt::format("{} {}", isa_name(key.first),
+                                                dtype_name(key.second))};
+    double cv = 0;
+    for (int t : thread_set) {
+      std::string cell = "-";
+      for (const ComputeRoof* c : roofs) {
+        if (c->threads == t) {
+          cell = fmt::format("{:.1f}", c->gflops());
+          cv = std::max(cv, c->stats.cv);
+        }
+      }
+      row.push_back(cell);
+    }
+    row.push_back(fmt::format("{:.0f}%", 100 * cv));
+    rows.push_back(row);
+  }
+  out += render_table(headers, rows) + "\n";
+
+  // Memory: levels (from the envelope), bandwidth of each kernel on each level.
+  headers = {"memory level", "working set", "roof GB/s"};
+  for (const auto& sw : r.roofs.sweeps) headers.push_back(sw.name());
+  rows.clear();
+  for (const auto& p : r.roofs.memory) {
+    std::vector<std::string> row = {p.level,
+                                    bytes_label(p.min_bytes) + ".." + bytes_label(p.max_bytes),
+                                    fmt::format("{:.1f}", p.gbs)};
+    // Each kernel's median bandwidth over the level's size range.
+    for (const auto& sw : r.roofs.sweeps) {
+      std::vector<double> v;
+      for (const auto& s : sw.samples) {
+        if (s.working_set_bytes >= p.min_bytes * 0.99 && s.working_set_bytes <= p.max_bytes) {
+          v.push_back(s.gbs);
+        }
+      }
+      std::sort(v.begin(), v.end());
+      row.push_back(v.empty() ? "-" : fmt::format("{:.1f}", v[v.size() / 2]));
+    }
+    rows.push_back(row);
+  }
+  out += render_table(headers, rows);
+  out += fmt::format("({} threads; bytes = explicit reads + writes, write-allocate not counted)\n\n",
+                     r.roofs.threads);
+
+  // Kernels.
+  headers = {"kernel",   "AI (F/B)", "GFLOP/s",   "GB/s",     "level", "attainable",
+             "eff",      "bound",    "predicted", "measured", "CV"};
+  rows.clear();
+  for (const auto& p : r.placements) {
+    rows.push_back({p.point.name, fmt::format("{:.3g}", p.intensity),
+                    fmt::format("{:.2f}", p.gflops), fmt::format("{:.2f}", p.gbs), p.level,
+                    fmt::format("{:.1f}", p.attainable_gflops),
+                    fmt::format("{:.0f}%", 100 * p.efficiency), bound_name(p.bound),
+                    fmt::format("{:.4g} ms", 1e3 * p.predicted_s),
+                    fmt::format("{:.4g} ms", 1e3 * p.point.seconds),
+                    fmt::format("{:.0f}%", 100 * p.point.timing.cv)});
+  }
+  if (!rows.empty()) out += render_table(headers, rows) + "\n";
+  for (const auto& w : r.warnings) out += "warning: " + w + "\n";
+  return out;
+}
+
+std::string roofline_json(const RooflineReport& r) {
+  Json j;
+  j["schema"] = "tinyaccel.roofline/1";
+  Json md = Json::object();
+  for (const auto& [k, v] : r.metadata) md[k] = v;
+  j["metadata"] = md;
+  j["machine"] = r.machine_json.empty() ? Json(nullptr) : Json::parse(r.machine_json);
+  j["byte_counting"] =
+      "bytes explicitly read plus bytes explicitly written; write-allocate traffic not counted";
+  j["threads"] = r.roofs.threads;
+  Json compute = Json::array();
+  for (const auto& c : r.roofs.compute) {
+    compute.push_back({{"isa", isa_name(c.isa)},
+                       {"dtype", dtype_name(c.dtype)},
+                       {"threads", c.threads},
+                       {"gflops", c.gflops()},
+                       {"stats", stats_json(c.stats)}});
+  }
+  j["compute_roofs"] = compute;
+  Json memory = Json::array();
+  for (const auto& p : r.roofs.memory) memory.push_back(plateau_json(p));
+  j["memory_roofs"] = memory;
+  Json sweeps = Json::array();
+  for (const auto& sw : r.roofs.sweeps) {
+    Json samples = Json::array();
+    std::vector<std::pair<int64_t, double>> curve;
+    for (const auto& s : sw.samples) {
+      samples.push_back({{"working_set_bytes", s.working_set_bytes},
+                         {"gbs", s.gbs},
+                         {"stats", stats_json(s.stats)}});
+      curve.emplace_back(s.working_set_bytes, s.gbs);
+    }
+    Json plateaus = Json::array();
+    for (const auto& p : detect_plateaus(curve)) plateaus.push_back(plateau_json(p));
+    sweeps.push_back({{"name", sw.name()},
+                      {"kernel", bandwidth_kernel_name(sw.kind)},
+                      {"non_temporal", sw.non_temporal},
+                      {"threads", sw.threads},
+                      {"samples", samples},
+                      {"plateaus", plateaus}});
+  }
+  j["bandwidth_sweeps"] = sweeps;
+  Json kernels = Json::array();
+  for (const auto& p : r.placements) {
+    const Timing& t = p.point.timing;
+    kernels.push_back({{"name", p.point.name},
+                       {"dtype", dtype_name(p.point.dtype)},
+                       {"flops", p.point.cost.flops},
+                       {"bytes", p.point.cost.bytes},
+                       {"working_set_bytes", p.point.working_set_bytes},
+                       {"seconds", p.point.seconds},
+                       {"timing",
+                        {{"median_s", t.median_s},
+                         {"min_s", t.min_s},
+                         {"mean_s", t.mean_s},
+                         {"cv", t.cv},
+                         {"samples", t.samples},
+                         {"calls_per_sample", t.calls_per_sample}}},
+                       {"intensity", p.intensity},
+                       {"gflops", p.gflops},
+                       {"gbs", p.gbs},
+                       {"level", p.level},
+                       {"level_gbs", p.level_gbs},
+                       {"peak_gflops", p.peak_gflops},
+                       {"ridge_intensity", p.ridge_intensity},
+                       {"attainable_gflops", p.attainable_gflops},
+                       {"predicted_seconds", p.predicted_s},
+                       {"efficiency", p.efficiency},
+                       {"bound", bound_name(p.bound)}});
+  }
+  j["kernels"] = kernels;
+  j["warnings"] = r.warnings;
+  j["elapsed_seconds"] = r.elapsed_s;
+  return j.dump(2) + "\n";
+}
+
+std::string roofline_csv(const RooflineReport& r) {
+  std::string out =
+      "kernel,dtype,flops,bytes,working_set_bytes,intensity,gflops,gbs,level,level_gbs,"
+      "peak_gflops,attainable_gflops,efficiency,bound,predicted_s,measured_s,min_s,cv\n";
+  for (const auto& p : r.placements) {
+    out += fmt::format("{},{},{},{},{},{:.6g},{:.6g},{:.6g},{},{:.6g},{:.6g},{:.6g},{:.4f},{},{:.6g},"
+                       "{:.6g},{:.6g},{:.4f}\n",
+                       csv_cell(p.point.name), dtype_name(p.point.dtype), p.point.cost.flops,
+                       p.point.cost.bytes, p.point.working_set_bytes, p.intensity, p.gflops,
+                       p.gbs, csv_cell(p.level), p.level_gbs, p.peak_gflops, p.attainable_gflops,
+                       p.efficiency, bound_name(p.bound), p.predicted_s, p.point.seconds,
+                       p.point.timing.min_s, p.point.timing.cv);
+  }
+  return out;
+}
+
+}  // namespace tinyaccel
