@@ -54,7 +54,7 @@ tinyaccel::cli::Runner setup(CLI::App& cmd) {
   cmd.footer(R"(Measures the ceilings of this machine and places the kernels under them:
   compute   FMA throughput per instruction set (scalar, avx2, avx512) and dtype, 1..N threads
   memory    read, copy and triad bandwidth (normal and non-temporal stores) from 4 KiB to
-            >= 4x the L3, threads pinned; L1/L2/L3/DRAM found as plateaus of the sweep
+            8x the L3 (>= 256 MiB), threads pinned; L1/L2/L3/DRAM found as plateaus
   kernels   add, mul, fused/unfused GELU, softmax, LayerNorm, matmul on every backend:
             arithmetic intensity, GFLOP/s, GB/s, the roof at the memory level the working set
             lives in, efficiency (% of that roof), memory/compute bound, predicted vs measured

@@ -101,7 +101,9 @@ struct Plateau {
 
 struct PlateauOptions {
   double tolerance = 0.20;  // a point joins a plateau when within ±20% of its running median
-  int min_points = 2;       // groups with fewer points are transitions between levels
+  // Groups with fewer points are transitions between levels: at 2 points per doubling a cache
+  // edge ramps over 1-3 points, and two consecutive ramp points can be within the tolerance.
+  int min_points = 3;
   // The last plateau is named "DRAM" only if it reaches at least this size (0: always); below
   // it the last plateau is a cache level. Pass ~2× the last-level cache size.
   int64_t dram_min_bytes = 0;
@@ -195,7 +197,9 @@ struct RooflineOptions {
   int threads = 0;     // 0: num_threads()
   std::vector<KernelCase> kernels;  // empty: default_kernel_cases(quick)
   bool place_default_kernels = true;  // false with empty `kernels`: probes only
-  int64_t max_working_set_bytes = 0;  // largest swept size; 0: max(4 × L3, 128 MiB)
+  // Largest swept size; 0: max(8 × L3, 256 MiB), so the DRAM plateau has >= 3 points even at
+  // one point per doubling (it starts near 2 × L3).
+  int64_t max_working_set_bytes = 0;
   // Progress lines ("[roofline] ...") go here; nullptr: silent.
   std::function<void(const std::string&)> progress;
 };

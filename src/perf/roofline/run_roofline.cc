@@ -150,7 +150,7 @@ RooflineReport run_roofline(const RooflineOptions& options) {
   const int64_t l3 = cache_size_bytes(3) > 0 ? cache_size_bytes(3) : (int64_t{32} << 20);
   const int64_t max_bytes = options.max_working_set_bytes > 0
                                 ? std::max<int64_t>(options.max_working_set_bytes, 4096)
-                                : std::max<int64_t>(4 * l3, int64_t{128} << 20);
+                                : std::max<int64_t>(8 * l3, int64_t{256} << 20);
   const std::vector<int64_t> sizes = sweep_sizes(max_bytes, options.quick ? 1 : 2);
   const double point_seconds = options.quick ? 0.015 : 0.06;
   const std::vector<std::pair<BandwidthKernel, bool>> kinds = {

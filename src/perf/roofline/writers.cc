@@ -147,7 +147,13 @@ std::string roofline_json(const RooflineReport& r) {
   Json j;
   j["schema"] = "tinyaccel.roofline/1";
   Json md = Json::object();
-  for (const auto& [k, v] : r.metadata) md[k] = v;
+  for (const auto& [k, v] : r.metadata) {
+    // Integers ("threads": "2") stay numbers for scripts; everything else is text.
+    const bool integer = !v.empty() && v.size() < 19 &&
+                         v.find_first_not_of("0123456789", v[0] == '-' ? 1 : 0) == std::string::npos &&
+                         v != "-";
+    md[k] = integer ? Json(std::stoll(v)) : Json(v);
+  }
   j["metadata"] = md;
   j["machine"] = r.machine_json.empty() ? Json(nullptr) : Json::parse(r.machine_json);
   j["byte_counting"] =
