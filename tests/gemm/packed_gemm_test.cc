@@ -67,7 +67,7 @@ void expect_matches_reference(const Tensor& a, const Tensor& b, const GemmOption
 const std::vector<Case> kShapes = {
     {1, 1, 1},   {1, 768, 64}, {64, 1, 33},  {7, 13, 5},    {13, 29, 17},  {31, 37, 41},
     {12, 32, 8}, {24, 64, 9},  {97, 3, 101}, {3, 97, 211},  {61, 67, 353}, {129, 33, 700},
-    {200, 5, 3}, {5, 130, 2},  {40, 520, 19}, {25, 45, 1}};
+    {200, 5, 3}, {5, 130, 2},  {40, 520, 19}, {25, 45, 1},   {40, 100, 512}, {27, 70, 1024}};
 
 TEST(PackedGemm, MatchesReferenceForEveryKernelShapeAndThreadCount) {
   for (Isa isa : runnable_isas()) {

@@ -64,13 +64,20 @@ class Scratch {
 
 thread_local Scratch t_a_buffer, t_b_buffer;
 
+// How the micro-kernels see A.
+enum class AMode {
+  in_place,   // rows of A read where they are (unit column stride, harmless row stride)
+  row_copy,   // rows copied to a buffer with a row stride that does not alias in L1
+  panels,     // packed MR-row micro-panels (A with a non-unit column stride)
+};
+
 template <typename T>
 struct Problem {
   MatrixRef<const T> a, b;
   MatrixRef<T> c;
   const Epilogue<T>* epilogue;
   const GemmConfig<T>* config;
-  bool direct_a;  // A rows are contiguous: the kernels read them in place, A is never packed
+  AMode a_mode;
   bool direct_b;  // B rows are contiguous and reused by few A panels: read B unpacked
 };
 
@@ -101,20 +108,30 @@ void run_band(const Problem<T>& pr, int64_t m0, int64_t m1, int64_t n0, int64_t 
   const int64_t k = pr.a.cols;
   const Epilogue<T>& e = *pr.epilogue;
   const int64_t mc_max = std::min(cfg.mc, (m1 - m0 + mr - 1) / mr * mr);
-  const int64_t kc_max = std::min(cfg.kc, k);
+  // K is cut into equal passes of at most KC (rounded up to 8) rather than KC, KC, …, remainder:
+  // a thin last pass would pay the C tile's load and store for little work.
+  const int64_t passes = (k + cfg.kc - 1) / cfg.kc;
+  const int64_t kc_step = std::min(k, ((k + passes - 1) / passes + 7) / 8 * 8);
+  const int64_t kc_max = kc_step;
   const int64_t nc_max = std::min(cfg.nc, (n1 - n0 + nr - 1) / nr * nr);
-  T* a_pack = pr.direct_a ? nullptr : t_a_buffer.get<T>(mc_max * kc_max);
+  // Row-copy stride: kc rounded up to 16 values plus 16, so it is never a multiple of 2 KiB.
+  const int64_t lda_copy = (kc_max + 15) / 16 * 16 + 16;
+  T* a_pack = pr.a_mode == AMode::in_place ? nullptr : t_a_buffer.get<T>(mc_max * lda_copy);
   T* b_pack = t_b_buffer.get<T>(nc_max * kc_max);
   alignas(64) T tile[kMaxMr * 64];
 
   for (int64_t ic = m0; ic < m1; ic += cfg.mc) {
     const int64_t mc = std::min(cfg.mc, m1 - ic);
-    for (int64_t pc = 0; pc < k; pc += cfg.kc) {
-      const int64_t kc = std::min(cfg.kc, k - pc);
+    for (int64_t pc = 0; pc < k; pc += kc_step) {
+      const int64_t kc = std::min(kc_step, k - pc);
       const bool first = pc == 0, last = pc + kc == k;
       const T beta = first ? e.beta : T(1);
-      if (!pr.direct_a) {
+      if (pr.a_mode == AMode::panels) {
         pack_a<T>({&pr.a(ic, pc), mc, kc, pr.a.row_stride, pr.a.col_stride}, mr, a_pack);
+      } else if (pr.a_mode == AMode::row_copy) {
+        for (int64_t i = 0; i < mc; ++i) {
+          std::copy_n(&pr.a(ic + i, pc), kc, a_pack + i * lda_copy);
+        }
       }
       for (int64_t jc = n0; jc < n1; jc += cfg.nc) {
         const int64_t nc = std::min(cfg.nc, n1 - jc);
@@ -125,10 +142,16 @@ void run_band(const Problem<T>& pr, int64_t m0, int64_t m1, int64_t n0, int64_t 
         }
         for (int64_t ir = 0; ir < mc; ir += mr) {
           const int rows = static_cast<int>(std::min<int64_t>(mr, mc - ir));
-          const GemmUkernel<T> kernel =
-              pr.direct_a ? cfg.family->direct_a_kernels[rows] : cfg.family->kernels[rows];
-          const T* a_panel = pr.direct_a ? &pr.a(ic + ir, pc) : a_pack + ir * kc;
-          const int64_t lda = pr.a.row_stride;
+          GemmUkernel<T> kernel = cfg.family->direct_a_kernels[rows];
+          const T* a_panel = &pr.a(ic + ir, pc);
+          int64_t lda = pr.a.row_stride;
+          if (pr.a_mode == AMode::panels) {
+            kernel = cfg.family->kernels[rows];
+            a_panel = a_pack + ir * kc;
+          } else if (pr.a_mode == AMode::row_copy) {
+            a_panel = a_pack + ir * lda_copy;
+            lda = lda_copy;
+          }
           for (int64_t jr = 0; jr < nc; jr += nr) {
             const int64_t cols = std::min<int64_t>(nr, nc - jr);
             const T* b_panel;
@@ -182,8 +205,17 @@ void packed_gemm(MatrixRef<const T> a, MatrixRef<const T> b, MatrixRef<T> c,
   // A is read in place when its rows are contiguous: the kernels' broadcasts then walk MR rows
   // of A, each sequentially, instead of one packed panel (the same bytes, so the same L1 reuse
   // across the jr loop), and the O(M·K) packing pass disappears.
-  const bool direct_a = a.col_stride == 1;
-  const Problem<T> pr{a, b, c, &epilogue, &cfg, direct_a, direct_b};
+  // Not when the row stride is a multiple of 2 KiB, though: Zen 4's (and most) L1d is 64 sets ×
+  // 8 ways of 64 B, so rows 2 KiB apart share 2 sets (4 KiB apart, 1 set) and 12 rows in flight
+  // evict each other every k step. Such rows are copied (a plain row copy, far cheaper than
+  // panel packing) to a buffer with a harmless stride, unless the panel serves at most two
+  // NR-wide column panels. A with a non-unit column stride is packed into micro-panels.
+  const bool aliasing_rows = (a.row_stride * static_cast<int64_t>(sizeof(T))) % 2048 == 0;
+  AMode a_mode = AMode::panels;
+  if (a.col_stride == 1) {
+    a_mode = aliasing_rows && m > 1 && n > 2 * nr ? AMode::row_copy : AMode::in_place;
+  }
+  const Problem<T> pr{a, b, c, &epilogue, &cfg, a_mode, direct_b};
 
   const int64_t m_panels = (m + mr - 1) / mr, n_panels = (n + nr - 1) / nr;
   int nt = 2 * m * n * k < kParallelMinFlops ? 1 : std::max(1, nthreads);
