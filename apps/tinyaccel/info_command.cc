@@ -61,8 +61,9 @@ void print_cpu(const SystemInfo& info) {
 void print_features(const SystemInfo& info) {
   const std::string xcr0 =
       info.xcr0_known ? fmt::format("XCR0 = {:#x}", info.xcr0) : "XCR0 unreadable (no OSXSAVE)";
-  fmt::print("Instruction sets (CPU: the processor implements it; OS: {} says the OS saves\n"
-             "its registers; usable only with both)\n",
+  fmt::print("Instruction sets ({})\n"
+             "  CPU: the processor implements it (CPUID). OS: the OS saves its registers (XCR0).\n"
+             "  Kernels may use it only when both say yes.\n",
              xcr0);
   tinyaccel::cli::Table table({"feature", "CPU", "OS", "status"});
   for (const tinyaccel::FeatureSupport& f : info.features) {
@@ -118,7 +119,10 @@ void print_blas_and_build(const SystemInfo& info) {
   fmt::print("Build\n");
   fmt::print("  type            {}\n", info.build_type);
   fmt::print("  compiler        {}\n", info.compiler);
-  fmt::print("  flags           {}\n", info.build_flags.empty() ? "(none)" : info.build_flags);
+  fmt::print("  flags           {}\n",
+             info.build_flags.empty() ? "(none recorded)" : info.build_flags);
+  fmt::print("  compiled as     {}, {}, assertions {}\n", info.baseline_isa,
+             info.optimized ? "optimized" : "not optimized", info.assertions ? "on" : "off");
   fmt::print("  sanitizers      {}\n",
              info.sanitizers.empty() ? "none" : join(info.sanitizers, ", "));
 }
@@ -155,7 +159,8 @@ JSON keys: version, os, arch, cpu{model, vendor, family, model_number, stepping}
   isa{detected, active, source ("detected"|"TINYACCEL_ISA"|"force_isa"), request},
   cpus{logical_available, logical_online, physical_cores, physical_cores_available},
   caches[{level, type, size_bytes, line_bytes, ways, shared_by}], blas{vendor, config, threads},
-  threads, build{type, compiler, flags, sanitizers[]}.)");
+  threads, build{type, compiler, flags, sanitizers[], optimized, assertions, baseline_isa}.
+Keys are stable: later versions may add keys, never rename or retype one.)");
   return [opts] {
     const SystemInfo info = tinyaccel::system_info();
     if (opts->json) {

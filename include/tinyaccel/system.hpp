@@ -96,6 +96,10 @@ struct SystemInfo {
   int threads = 0;                   // num_threads()
   std::string build_type, compiler, build_flags;
   std::vector<std::string> sanitizers;  // "address", "undefined", "thread" when built with them
+  // What the compiler saw when building the library's baseline (not ISA-suffixed) files:
+  bool optimized = false;   // __OPTIMIZE__: built with -O1 or higher
+  bool assertions = false;  // NDEBUG not defined
+  std::string baseline_isa;  // "x86-64", "x86-64+avx2", "x86-64+avx512f", "aarch64", ...
 };
 
 // Gathers everything above. Throws ValueError when TINYACCEL_NUM_THREADS or TINYACCEL_ISA is
@@ -115,7 +119,8 @@ SystemInfo system_info();
 //             shared_by: int}, ...]
 //   blas: {vendor: string, config: string, threads: int}
 //   threads: int
-//   build: {type: string, compiler: string, flags: string, sanitizers: [string]}
+//   build: {type: string, compiler: string, flags: string, sanitizers: [string],
+//           optimized: bool, assertions: bool, baseline_isa: string}
 std::string system_info_json(const SystemInfo& info, int indent = 2);
 
 }  // namespace tinyaccel

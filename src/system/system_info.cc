@@ -50,6 +50,24 @@ std::vector<std::string> sanitizers() {
   return out;
 }
 
+// The instruction set every non-ISA-suffixed file was compiled for: plain x86-64 unless someone
+// built with -march=native (or similar), which would make the binary fault on older CPUs.
+const char* baseline_isa() {
+#if defined(__AVX512F__)
+  return "x86-64+avx512f";
+#elif defined(__AVX2__)
+  return "x86-64+avx2";
+#elif defined(__AVX__)
+  return "x86-64+avx";
+#elif defined(__x86_64__)
+  return "x86-64";
+#elif defined(__aarch64__)
+  return "aarch64";
+#else
+  return "unknown";
+#endif
+}
+
 }  // namespace
 
 SystemInfo system_info() {
@@ -93,6 +111,13 @@ SystemInfo system_info() {
   info.compiler = TINYACCEL_COMPILER;
   info.build_flags = trim(TINYACCEL_BUILD_FLAGS);
   info.sanitizers = sanitizers();
+#if defined(__OPTIMIZE__)
+  info.optimized = true;
+#endif
+#if !defined(NDEBUG)
+  info.assertions = true;
+#endif
+  info.baseline_isa = baseline_isa();
   return info;
 }
 
@@ -142,7 +167,10 @@ std::string system_info_json(const SystemInfo& info, int indent) {
   j["build"] = {{"type", info.build_type},
                 {"compiler", info.compiler},
                 {"flags", info.build_flags},
-                {"sanitizers", info.sanitizers}};
+                {"sanitizers", info.sanitizers},
+                {"optimized", info.optimized},
+                {"assertions", info.assertions},
+                {"baseline_isa", info.baseline_isa}};
   // Replace invalid UTF-8 (a brand string is raw bytes) rather than throw.
   return j.dump(indent, ' ', false, json::error_handler_t::replace);
 }

@@ -56,6 +56,9 @@ void expect_documented_keys(const json& j) {
     EXPECT_TRUE(j["build"][key].is_string()) << key;
   }
   EXPECT_TRUE(j["build"]["sanitizers"].is_array());
+  EXPECT_TRUE(j["build"]["optimized"].is_boolean());
+  EXPECT_TRUE(j["build"]["assertions"].is_boolean());
+  EXPECT_TRUE(j["build"]["baseline_isa"].is_string());
 }
 
 }  // namespace
@@ -78,6 +81,8 @@ TEST(SystemInfo, JsonHasTheDocumentedKeys) {
   EXPECT_TRUE(j["features"].contains("avx512f"));
   EXPECT_TRUE(j["features"].contains("amx_tile"));
   EXPECT_EQ(j["arch"], "x86_64");
+  // One binary for every x86-64 machine: no -march=native outside the ISA-suffixed files.
+  EXPECT_EQ(info.baseline_isa, "x86-64");
 #endif
 }
 
