@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <filesystem>
 #include <iostream>
 #include <memory>
@@ -9,6 +10,7 @@
 
 #include <tinyaccel/errors.hpp>
 #include <tinyaccel/roofline.hpp>
+#include <tinyaccel/threads.hpp>
 
 #include "command.hpp"
 #include "core/atomic_file.hpp"
@@ -21,7 +23,71 @@ struct Options {
   bool probes_only = false;
   bool quiet = false;
   std::string json, csv, plot;
+  std::vector<std::string> probes;
 };
+
+// "1GB" = 1e9 bytes (likwid-bench's spelling), "1GiB" = 2^30; k/K, M, G alike; no suffix: bytes.
+int64_t parse_size(const std::string& text) {
+  size_t used = 0;
+  double value = 0;
+  try {
+    value = std::stod(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  std::string unit = text.substr(used);
+  const bool binary = unit.size() == 3 && unit.compare(1, 2, "iB") == 0;
+  if (!binary && unit.size() == 2 && unit[1] == 'B') unit.resize(1);
+  if (binary) unit.resize(1);
+  const double base = binary ? 1024.0 : 1000.0;
+  const int power = unit.empty() ? 0
+                    : unit == "k" || unit == "K" ? 1
+                    : unit == "M"                ? 2
+                    : unit == "G"                ? 3
+                                                 : -1;
+  if (used == 0 || power < 0 || !(value > 0)) {
+    throw tinyaccel::ValueError("bad size '" + text + "': expected e.g. 64KiB, 1GB, 1GiB, 4096");
+  }
+  return static_cast<int64_t>(value * std::pow(base, power));
+}
+
+// One probe and its line: "peak:avx512:f32" or "<read|copy|triad>[_nt]:<size>".
+void run_probe(const std::string& spec, int threads) {
+  const size_t colon = spec.find(':');
+  const std::string what = spec.substr(0, colon);
+  const std::string rest = colon == std::string::npos ? "" : spec.substr(colon + 1);
+  const std::string usage = "bad --probe '" + spec +
+                            "': expected peak:<scalar|avx2|avx512>:<f32|f64> or "
+                            "<read|copy|triad>[_nt]:<size>";
+  if (what == "peak") {
+    const size_t c2 = rest.find(':');
+    if (c2 == std::string::npos) throw tinyaccel::ValueError(usage);
+    const tinyaccel::Isa isa = tinyaccel::parse_isa(rest.substr(0, c2));
+    const std::string dt = rest.substr(c2 + 1);
+    if (dt != "f32" && dt != "f64") throw tinyaccel::ValueError(usage);
+    const auto dtype = dt == "f32" ? tinyaccel::DType::f32 : tinyaccel::DType::f64;
+    const auto s = tinyaccel::probe_peak(isa, dtype, threads, 1.0);
+    fmt::print("{} threads={} best={:.2f} median={:.2f} cv={:.3f} unit=GFLOP/s\n", spec, threads,
+               s.best, s.median, s.cv);
+    return;
+  }
+  const bool nt = what.size() > 3 && what.compare(what.size() - 3, 3, "_nt") == 0;
+  const std::string kind_name = nt ? what.substr(0, what.size() - 3) : what;
+  tinyaccel::BandwidthKernel kind;
+  if (kind_name == "read") {
+    kind = tinyaccel::BandwidthKernel::read;
+  } else if (kind_name == "copy") {
+    kind = tinyaccel::BandwidthKernel::copy;
+  } else if (kind_name == "triad") {
+    kind = tinyaccel::BandwidthKernel::triad;
+  } else {
+    throw tinyaccel::ValueError(usage);
+  }
+  if (rest.empty()) throw tinyaccel::ValueError(usage);
+  const auto s = tinyaccel::probe_bandwidth(kind, parse_size(rest), threads, nt, 1.0);
+  fmt::print("{} threads={} working_set_bytes={} best={:.2f} median={:.2f} cv={:.3f} unit=GB/s\n",
+             spec, threads, s.working_set_bytes, s.best, s.median, s.cv);
+}
 
 // Fails before the (long) run rather than after it: the directory must exist and be writable.
 void check_output(const std::string& path, const char* what) {
@@ -51,6 +117,9 @@ tinyaccel::cli::Runner setup(CLI::App& cmd) {
   cmd.add_option("--plot", opts->plot, "Draw the roofline with gnuplot (F.svg or F.png)");
   cmd.add_flag("--probes-only", opts->probes_only, "Measure the ceilings, place no kernels");
   cmd.add_flag("--quiet", opts->quiet, "No progress lines on stderr");
+  cmd.add_option("--probe", opts->probes,
+                 "Run only this probe for ~1 s and print one line (repeatable): "
+                 "peak:<isa>:<f32|f64> or <read|copy|triad>[_nt]:<size>");
   cmd.footer(R"(Measures the ceilings of this machine and places the kernels under them:
   compute   FMA throughput per instruction set (scalar, avx2, avx512) and dtype, 1..N threads
   memory    read, copy and triad bandwidth (normal and non-temporal stores) from 4 KiB to
@@ -67,9 +136,18 @@ Examples:
   tinyaccel roofline --threads 1 --plot roof-1t.svg
   tinyaccel roofline --json roof.json --csv kernels.csv --plot roof.png
   tinyaccel roofline --quick --probes-only --json - | /usr/bin/python3 -m json.tool
+  tinyaccel roofline --probe peak:avx512:f32 --probe copy:1GB --threads 2
+
+'--probe' sizes: 1GB = 1e9 bytes (likwid-bench's spelling), 1GiB = 2^30; the size is the
+whole working set (all arrays, all threads), as in likwid-bench.
 
 '--json -' and '--csv -' print to stdout instead of the tables.)");
   return [opts] {
+    if (!opts->probes.empty()) {
+      const int threads = opts->threads > 0 ? opts->threads : tinyaccel::num_threads();
+      for (const auto& spec : opts->probes) run_probe(spec, threads);
+      return 0;
+    }
     if (!opts->plot.empty() && !ends_with(opts->plot, ".svg") && !ends_with(opts->plot, ".png")) {
       throw tinyaccel::ValueError("--plot '" + opts->plot + "' must end in .svg or .png");
     }
