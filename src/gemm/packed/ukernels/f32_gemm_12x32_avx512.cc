@@ -21,6 +21,7 @@ struct Avx512F32 {
   static Reg broadcast(const T* p) { return _mm512_set1_ps(*p); }
   static Reg set1(T x) { return _mm512_set1_ps(x); }
   static Reg mul(Reg a, Reg b) { return _mm512_mul_ps(a, b); }
+  static Reg add(Reg a, Reg b) { return _mm512_add_ps(a, b); }
   static Reg fmadd(Reg a, Reg b, Reg c) { return _mm512_fmadd_ps(a, b, c); }
 };
 

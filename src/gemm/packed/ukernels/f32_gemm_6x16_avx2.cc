@@ -19,6 +19,7 @@ struct Avx2F32 {
   static Reg broadcast(const T* p) { return _mm256_broadcast_ss(p); }
   static Reg set1(T x) { return _mm256_set1_ps(x); }
   static Reg mul(Reg a, Reg b) { return _mm256_mul_ps(a, b); }
+  static Reg add(Reg a, Reg b) { return _mm256_add_ps(a, b); }
   static Reg fmadd(Reg a, Reg b, Reg c) { return _mm256_fmadd_ps(a, b, c); }
 };
 

@@ -17,6 +17,7 @@ struct Avx512F64 {
   static Reg broadcast(const T* p) { return _mm512_set1_pd(*p); }
   static Reg set1(T x) { return _mm512_set1_pd(x); }
   static Reg mul(Reg a, Reg b) { return _mm512_mul_pd(a, b); }
+  static Reg add(Reg a, Reg b) { return _mm512_add_pd(a, b); }
   static Reg fmadd(Reg a, Reg b, Reg c) { return _mm512_fmadd_pd(a, b, c); }
 };
 

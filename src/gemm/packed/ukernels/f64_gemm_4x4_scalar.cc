@@ -17,6 +17,7 @@ struct ScalarF64 {
   static Reg broadcast(const T* p) { return *p; }
   static Reg set1(T x) { return x; }
   static Reg mul(Reg a, Reg b) { return a * b; }
+  static Reg add(Reg a, Reg b) { return a + b; }
   static Reg fmadd(Reg a, Reg b, Reg c) { return a * b + c; }
 };
 

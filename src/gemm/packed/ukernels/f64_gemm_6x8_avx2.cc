@@ -17,6 +17,7 @@ struct Avx2F64 {
   static Reg broadcast(const T* p) { return _mm256_broadcast_sd(p); }
   static Reg set1(T x) { return _mm256_set1_pd(x); }
   static Reg mul(Reg a, Reg b) { return _mm256_mul_pd(a, b); }
+  static Reg add(Reg a, Reg b) { return _mm256_add_pd(a, b); }
   static Reg fmadd(Reg a, Reg b, Reg c) { return _mm256_fmadd_pd(a, b, c); }
 };
 

@@ -3,7 +3,7 @@
 // compiled for exactly the instruction set its traits use.
 //
 // Traits V provide: T, Reg, kWidth (lanes), zero(), load(p), store(p, r), broadcast(p),
-// set1(x), mul(a, b), fmadd(a, b, c) = a·b + c.
+// set1(x), add(a, b), mul(a, b), fmadd(a, b, c) = a·b + c.
 #pragma once
 
 #include <cstdint>
@@ -21,7 +21,6 @@ void gemm_ukernel(int64_t kc, const typename V::T* a, int64_t lda, const typenam
                   typename V::T* c, int64_t ldc, typename V::T alpha, typename V::T beta) {
   using Reg = typename V::Reg;
   constexpr int kW = V::kWidth;
-  Reg acc[kRows][kVecs];
   // The C tile is touched only after the k loop; start fetching it now so its cache misses
   // (C of a large problem lives in L3) overlap with the FMAs instead of following them.
 #pragma GCC unroll 16
@@ -31,13 +30,41 @@ void gemm_ukernel(int64_t kc, const typename V::T* a, int64_t lda, const typenam
       __builtin_prefetch(c + i * ldc + v, 1, 3);
     }
   }
-#pragma GCC unroll 16
-  for (int i = 0; i < kRows; ++i) {
+  // Short tiles (a few rows, the M = 1 of a decoder step) have too few accumulators to cover
+  // the FMA latency (2 pipes × 4 cycles ⇒ 8 chains in flight), so they run kSplit interleaved
+  // partial sums over k (k step p goes to chain p mod kSplit), added at the end. The order is
+  // fixed by the tile height, which depends only on the row's position in C.
+  constexpr int kChains = kRows * kVecs;
+  constexpr int kSplit = kChains >= 8 ? 1 : (8 + kChains - 1) / kChains;
+  Reg part[kSplit][kRows][kVecs];
 #pragma GCC unroll 4
-    for (int v = 0; v < kVecs; ++v) acc[i][v] = V::zero();
+  for (int s = 0; s < kSplit; ++s) {
+#pragma GCC unroll 16
+    for (int i = 0; i < kRows; ++i) {
+#pragma GCC unroll 4
+      for (int v = 0; v < kVecs; ++v) part[s][i][v] = V::zero();
+    }
   }
+  const int64_t k_main = kc / kSplit * kSplit;
+  int64_t p = 0;
 #pragma GCC unroll 2
-  for (int64_t p = 0; p < kc; ++p) {
+  for (; p < k_main; p += kSplit) {
+#pragma GCC unroll 4
+    for (int s = 0; s < kSplit; ++s) {
+      Reg bv[kVecs];
+#pragma GCC unroll 4
+      for (int v = 0; v < kVecs; ++v) bv[v] = V::load(b + v * kW);
+#pragma GCC unroll 16
+      for (int i = 0; i < kRows; ++i) {
+        const Reg av = V::broadcast(kPackedA ? a + i : a + i * lda);
+#pragma GCC unroll 4
+        for (int v = 0; v < kVecs; ++v) part[s][i][v] = V::fmadd(av, bv[v], part[s][i][v]);
+      }
+      a += kPackedA ? kMr : 1;
+      b += ldb;
+    }
+  }
+  for (; p < kc; ++p) {
     Reg bv[kVecs];
 #pragma GCC unroll 4
     for (int v = 0; v < kVecs; ++v) bv[v] = V::load(b + v * kW);
@@ -45,10 +72,20 @@ void gemm_ukernel(int64_t kc, const typename V::T* a, int64_t lda, const typenam
     for (int i = 0; i < kRows; ++i) {
       const Reg av = V::broadcast(kPackedA ? a + i : a + i * lda);
 #pragma GCC unroll 4
-      for (int v = 0; v < kVecs; ++v) acc[i][v] = V::fmadd(av, bv[v], acc[i][v]);
+      for (int v = 0; v < kVecs; ++v) part[0][i][v] = V::fmadd(av, bv[v], part[0][i][v]);
     }
     a += kPackedA ? kMr : 1;
     b += ldb;
+  }
+  Reg acc[kRows][kVecs];
+#pragma GCC unroll 16
+  for (int i = 0; i < kRows; ++i) {
+#pragma GCC unroll 4
+    for (int v = 0; v < kVecs; ++v) {
+      acc[i][v] = part[0][i][v];
+#pragma GCC unroll 4
+      for (int s = 1; s < kSplit; ++s) acc[i][v] = V::add(acc[i][v], part[s][i][v]);
+    }
   }
   const Reg va = V::set1(alpha);
   if (beta == typename V::T(0)) {
