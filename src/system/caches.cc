@@ -50,8 +50,11 @@ std::vector<CacheLevel> caches_from_sysfs(const std::string& cpu_dir) {
     c.level = static_cast<int>(parse_int(level));
     c.type = lower_type(read_line(dir + "type"));
     c.size_bytes = parse_size(read_line(dir + "size"));
-    c.line_bytes = static_cast<int>(std::max<int64_t>(0, parse_int(read_line(dir + "coherency_line_size"))));
-    c.ways = static_cast<int>(std::max<int64_t>(0, parse_int(read_line(dir + "ways_of_associativity"))));
+    auto field = [&dir](const char* name) {
+      return static_cast<int>(std::max<int64_t>(0, parse_int(read_line(dir + name))));
+    };
+    c.line_bytes = field("coherency_line_size");
+    c.ways = field("ways_of_associativity");
     c.shared_by = static_cast<int>(parse_cpu_list(read_line(dir + "shared_cpu_list")).size());
     if (c.level < 1 || c.type.empty() || c.size_bytes <= 0) continue;
     caches.push_back(c);

@@ -211,7 +211,9 @@ CpuIdentity cpuid_identity() {
     for (unsigned i = 0; i < 3; ++i) {
       const Regs r = cpuid(0x80000002 + i);
       const unsigned regs[4] = {r.a, r.b, r.c, r.d};
-      for (int j = 0; j < 16; ++j) brand[16 * i + j] = static_cast<char>(regs[j / 4] >> (8 * (j % 4)));
+      for (int j = 0; j < 16; ++j) {
+        brand[16 * i + j] = static_cast<char>(regs[j / 4] >> (8 * (j % 4)));
+      }
     }
     std::string s = brand;
     const size_t first = s.find_first_not_of(' ');

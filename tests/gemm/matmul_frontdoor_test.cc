@@ -120,7 +120,8 @@ void expect_matches(const Tensor& got, const Reference& ref, DType dtype,
   ASSERT_EQ(got.dtype(), dtype) << what;
   const double eps = dtype == DType::f32 ? std::numeric_limits<float>::epsilon()
                                          : std::numeric_limits<double>::epsilon();
-  const double scale = kEpsilons * std::sqrt(static_cast<double>(std::max<int64_t>(ref.k, 1))) * eps;
+  const double k = static_cast<double>(std::max<int64_t>(ref.k, 1));
+  const double scale = kEpsilons * std::sqrt(k) * eps;
   const std::vector<double> values = got.to_vector();
   int reported = 0;
   for (size_t i = 0; i < values.size() && reported < 5; ++i) {
