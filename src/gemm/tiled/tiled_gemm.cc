@@ -11,14 +11,29 @@
 namespace tinyaccel::gemm {
 namespace {
 
-// One (i, j, k) tile: rows [i0, i1) of C, columns [j0, j1), depth [k0, k1).
+// One (i, j, k) tile: rows [i0, i1) of C, columns [j0, j1), depth [k0, k1). With unit-stride B
+// and C rows, four k steps are folded into each pass over the C row segment, so the segment is
+// loaded and stored once per four multiply-adds instead of once per one.
 template <typename T>
 void tile_update(MatrixRef<const T> a, MatrixRef<const T> b, MatrixRef<T> c, int64_t i0,
                  int64_t i1, int64_t j0, int64_t j1, int64_t k0, int64_t k1) {
   const bool unit_rows = b.col_stride == 1 && c.col_stride == 1;
   for (int64_t i = i0; i < i1; ++i) {
-    T* c_row = c.data + i * c.row_stride;
-    for (int64_t p = k0; p < k1; ++p) {
+    T* __restrict c_row = c.data + i * c.row_stride;
+    int64_t p = k0;
+    if (unit_rows) {
+      for (; p + 4 <= k1; p += 4) {
+        const T a0 = a(i, p), a1 = a(i, p + 1), a2 = a(i, p + 2), a3 = a(i, p + 3);
+        const T* __restrict b0 = b.data + p * b.row_stride;
+        const T* __restrict b1 = b0 + b.row_stride;
+        const T* __restrict b2 = b1 + b.row_stride;
+        const T* __restrict b3 = b2 + b.row_stride;
+        for (int64_t j = j0; j < j1; ++j) {
+          c_row[j] += a0 * b0[j] + a1 * b1[j] + a2 * b2[j] + a3 * b3[j];
+        }
+      }
+    }
+    for (; p < k1; ++p) {
       const T a_ip = a(i, p);
       const T* b_row = b.data + p * b.row_stride;
       if (unit_rows) {
