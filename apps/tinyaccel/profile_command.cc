@@ -22,6 +22,8 @@ struct Options {
   int threads = 0;
   bool naive = false;
   std::string json_path;
+  double peak_gflops = 0;
+  double bandwidth_gbs = 0;
 };
 
 tinyaccel::cli::Runner setup(CLI::App& cmd) {
@@ -55,6 +57,12 @@ tinyaccel::cli::Runner setup(CLI::App& cmd) {
   cmd.add_option("--warmup", run.profile.warmup, "Untimed forward passes first")
       ->capture_default_str()->check(CLI::NonNegativeNumber);
   cmd.add_option("--json", opts->json_path, "Also write the profile as JSON to this file");
+  cmd.add_option("--peak-gflops", opts->peak_gflops,
+                 "Place layers under this compute ceiling instead of probing it (with "
+                 "--bandwidth-gbs)");
+  cmd.add_option("--bandwidth-gbs", opts->bandwidth_gbs,
+                 "Place layers under this single memory ceiling instead of probing (with "
+                 "--peak-gflops)");
   cmd.footer(
       "The block is y = x + SelfAttn(LN1(x)); out = y + MLP(LN2(y)), PyTorch's\n"
       "TransformerEncoderLayer(norm_first=True, activation='gelu', batch_first=True) in eval mode.\n"
@@ -68,7 +76,8 @@ tinyaccel::cli::Runner setup(CLI::App& cmd) {
       "  tinyaccel profile transformer\n"
       "  tinyaccel profile transformer --seq 128 --threads 2 --json profile.json\n"
       "  tinyaccel profile transformer --weights layer.npz --heads 12 --causal\n"
-      "  tinyaccel profile transformer --naive --seq 64 --iterations 2");
+      "  tinyaccel profile transformer --naive --seq 64 --iterations 2\n"
+      "  tinyaccel profile transformer --peak-gflops 230 --bandwidth-gbs 60 --seq 128");
   return [opts] {
     auto& run = opts->run;
     if (opts->dtype == "float32" || opts->dtype == "f32") {
@@ -87,9 +96,14 @@ tinyaccel::cli::Runner setup(CLI::App& cmd) {
     run.config.d_model = block.config().d_model;
     run.config.ffn = block.config().ffn;
 
-    std::cerr << "[profile] measuring the roofs (quick probes)...\n";
-    const tinyaccel::Roofs roofs = tinyaccel::cli::measure_profile_roofs(
-        run.config.dtype, [](const std::string& line) { std::cerr << line << "\n"; });
+    tinyaccel::Roofs roofs;
+    if (opts->peak_gflops > 0 || opts->bandwidth_gbs > 0) {
+      roofs = tinyaccel::cli::given_roofs(run.config.dtype, opts->peak_gflops, opts->bandwidth_gbs);
+    } else {
+      std::cerr << "[profile] measuring the roofs (quick probes)...\n";
+      roofs = tinyaccel::cli::measure_profile_roofs(
+          run.config.dtype, [](const std::string& line) { std::cerr << line << "\n"; });
+    }
     std::cerr << fmt::format("[profile] {} path: {} warm-up + {} timed passes...\n",
                              tinyaccel::nn::path_name(run.path), run.profile.warmup,
                              run.profile.iterations);

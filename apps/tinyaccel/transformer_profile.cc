@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include <tinyaccel/system.hpp>
 #include <tinyaccel/threads.hpp>
 
@@ -50,11 +52,45 @@ Roofs measure_profile_roofs(DType dtype, const std::function<void(const std::str
   PlateauOptions plateaus;
   plateaus.dram_min_bytes = 2 * cache_size_bytes(3);
   roofs.memory = detect_plateaus(curve, plateaus);
+  if (roofs.memory.empty()) {
+    // A curve too noisy for plateaus (a loaded machine): one level spanning the sweep at its
+    // median bandwidth, so layers can still be placed; the level name says what happened.
+    std::vector<double> rates;
+    for (const auto& [bytes, gbs] : curve) rates.push_back(gbs);
+    std::nth_element(rates.begin(), rates.begin() + rates.size() / 2, rates.end());
+    Plateau all;
+    all.level = "memory (noisy sweep)";
+    all.min_bytes = curve.front().first;
+    all.max_bytes = curve.back().first;
+    all.gbs = rates[rates.size() / 2];
+    all.points = static_cast<int>(curve.size());
+    roofs.memory.push_back(all);
+  }
   if (progress) {
     std::string levels;
     for (const Plateau& p : roofs.memory) levels += fmt::format(" {} {:.0f} GB/s;", p.level, p.gbs);
     progress("[roofs] copy bandwidth:" + levels);
   }
+  return roofs;
+}
+
+Roofs given_roofs(DType dtype, double peak_gflops, double bandwidth_gbs) {
+  if (!(peak_gflops > 0) || !(bandwidth_gbs > 0)) {
+    throw ValueError("--peak-gflops and --bandwidth-gbs must both be given and > 0");
+  }
+  Roofs roofs;
+  roofs.threads = num_threads();
+  ComputeRoof roof;
+  roof.isa = active_isa();
+  roof.dtype = dtype;
+  roof.threads = roofs.threads;
+  roof.stats.best = roof.stats.median = peak_gflops;
+  roofs.compute.push_back(roof);
+  Plateau all;
+  all.level = "given";
+  all.max_bytes = INT64_MAX;
+  all.gbs = bandwidth_gbs;
+  roofs.memory.push_back(all);
   return roofs;
 }
 

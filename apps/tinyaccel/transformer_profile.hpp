@@ -30,6 +30,10 @@ nn::TransformerBlock make_block(const TransformerRun& run);
 // the active ISA for `dtype`, copy/read bandwidth sweep) at the current thread count.
 Roofs measure_profile_roofs(DType dtype, const std::function<void(const std::string&)>& progress);
 
+// Explicit roofs (e.g. from an earlier `tinyaccel roofline`): one compute ceiling at the active
+// ISA and one memory level for every working set. ValueError unless both are > 0.
+Roofs given_roofs(DType dtype, double peak_gflops, double bandwidth_gbs);
+
 ForwardProfile profile_transformer(const TransformerRun& run, const Roofs& roofs);
 
 // Per-layer table (people), then totals and one recommendation per layer.
