@@ -13,10 +13,13 @@
 // The first pc pass applies alpha and beta (beta == 0: C is only written), later passes add to
 // C; after the last pass the bias + activation epilogue runs on the tile while it is in L1.
 //
-// Threads: the output is split into disjoint bands of whole micro-tiles — rows (multiples of MR)
-// when M has at least two MR panels per thread, else columns (multiples of NR). Each thread runs
-// the whole nest on its band with its own packing buffers: no barriers and no shared writes; the
-// duplicated packing of the other operand costs K·N (or M·K) copies against M·N·K/threads FMAs.
+// Threads: the output is split into disjoint bands of whole micro-tiles, columns (multiples of
+// NR) or rows (multiples of MR). Each thread runs the whole nest on its band with its own
+// packing buffers: no barriers, no shared writes, nothing for a slow thread to hold up on a
+// busy 2-core machine. When A is read in place (the usual row-major case) a column split
+// duplicates nothing: each thread packs only its own columns of B and both read A from L3.
+// When A must be packed into panels, a row split (if M has two MR panels per thread) packs each
+// A row once; the duplicated B packing costs K·N copies against M·N·K/threads FMAs.
 // Each element's arithmetic is independent of the band it falls in, so the result is the same
 // for every thread count. Problems under kParallelMinFlops run on one thread.
 #include <algorithm>
@@ -220,7 +223,10 @@ void packed_gemm(MatrixRef<const T> a, MatrixRef<const T> b, MatrixRef<T> c,
 
   const int64_t m_panels = (m + mr - 1) / mr, n_panels = (n + nr - 1) / nr;
   int nt = 2 * m * n * k < kParallelMinFlops ? 1 : std::max(1, nthreads);
-  const bool split_rows = m_panels >= 2 * nt;
+  // Columns when A is read in place (each thread then packs only its own part of B and nothing
+  // is done twice); rows when A is packed into panels and M is tall enough.
+  const bool columns_ok = n_panels >= 2 * nt;
+  const bool split_rows = m_panels >= 2 * nt && !(a_mode != AMode::panels && columns_ok);
   nt = static_cast<int>(std::min<int64_t>(nt, split_rows ? m_panels : n_panels));
   if (nt <= 1) {
     run_band(pr, 0, m, 0, n);
