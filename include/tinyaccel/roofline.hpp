@@ -54,7 +54,11 @@ struct ProbeStats {
   double best = 0;    // rate of the fastest repeat (GFLOP/s or GB/s): what a ceiling is
   double median = 0;  // rate of the median repeat
   double cv = 0;      // coefficient of variation of the repeat times
-  int samples = 0;
+  int samples = 0;    // repeats the statistics are over
+  // Repeats set aside because a thread lost its CPU for > 10% of the repeat (another process
+  // ran on its core; replaced by further repeats, up to 3x the planned number). When every
+  // repeat was disturbed the statistics are over all of them.
+  int disturbed = 0;
   // Bandwidth probes: the working set actually used (rounded down to whole vector blocks per
   // thread and array), which is what the rate was measured on.
   int64_t working_set_bytes = 0;
@@ -104,15 +108,20 @@ struct PlateauOptions {
   // Groups with fewer points are transitions between levels: at 2 points per doubling a cache
   // edge ramps over 1-3 points, and two consecutive ramp points can be within the tolerance.
   int min_points = 3;
-  // The last plateau is named "DRAM" only if it reaches at least this size (0: always); below
-  // it the last plateau is a cache level. Pass ~2× the last-level cache size.
+  // Naming. When the cache capacities the sweep's threads see together are given (level 1
+  // first: L1 × threads, L2 × threads, the shared L3), a plateau is named after the first cache
+  // that holds its geometric-middle size, "DRAM" past them all, and neighbouring plateaus that
+  // get the same name are merged (one level split by a disturbance). Otherwise plateaus are
+  // named L1, L2, ... in size order and the last one "DRAM" if there are at least two and it
+  // reaches dram_min_bytes (pass ~2× the last-level cache).
+  std::vector<int64_t> cache_bytes;
   int64_t dram_min_bytes = 0;
 };
 
 // Finds the plateaus of a bandwidth curve (points as (working-set bytes, GB/s), any order).
 // A pure function: groups consecutive points whose bandwidth stays within the tolerance of the
 // group's median, drops groups shorter than min_points (transitions), merges neighbouring groups
-// whose medians are within the tolerance, then names them in size order.
+// whose medians are within the tolerance, then names them (see PlateauOptions).
 std::vector<Plateau> detect_plateaus(std::vector<std::pair<int64_t, double>> curve,
                                      const PlateauOptions& options = {});
 

@@ -35,7 +35,7 @@ RooflineReport synthetic_report() {
   for (int i = 0; i < 12; ++i) {
     const int64_t ws = int64_t{4096} << i;
     const double gbs = i < 4 ? 400 : i < 8 ? 150 : 20;
-    sw.samples.push_back({ws, gbs, {gbs, gbs, 0.01, 5, ws}});
+    sw.samples.push_back({ws, gbs, {gbs, gbs, 0.01, 5, 0, ws}});
   }
   r.roofs.sweeps.push_back(sw);
   r.roofs.memory = {{"L1", 4096, 32768, 400, 4}, {"L2", 65536, 524288, 150, 4},
@@ -111,7 +111,7 @@ TEST(RooflineOutputs, JsonSchema) {
   for (const char* key : {"isa", "dtype", "threads", "gflops", "stats"}) {
     EXPECT_TRUE(j["compute_roofs"][0].contains(key)) << key;
   }
-  for (const char* key : {"best", "median", "cv", "samples"}) {
+  for (const char* key : {"best", "median", "cv", "samples", "disturbed"}) {
     EXPECT_TRUE(j["compute_roofs"][0]["stats"].contains(key)) << key;
   }
   ASSERT_EQ(j["memory_roofs"].size(), 3u);

@@ -136,3 +136,32 @@ TEST(RooflinePlateaus, DegenerateCurves) {
   for (int i = 0; i < 10; ++i) slope.emplace_back(1 << i, 1000 / std::pow(1.5, i));
   EXPECT_TRUE(detect_plateaus(slope).empty());
 }
+
+TEST(RooflinePlateaus, NamedAfterTheCachesThatHoldThem) {
+  // Caches of 2 threads: L1 64 KiB, L2 2 MiB, L3 32 MiB.
+  const Curve c = staircase({{64 << 10, 400}, {2 << 20, 220}, {32 << 20, 120}, {1 << 30, 25}},
+                            256 << 20, /*ramp=*/1, /*noise=*/0.02);
+  PlateauOptions o;
+  o.cache_bytes = {64 << 10, 2 << 20, 32 << 20};
+  const auto p = detect_plateaus(c, o);
+  ASSERT_EQ(p.size(), 4u);
+  EXPECT_EQ(p[0].level, "L1");
+  EXPECT_EQ(p[1].level, "L2");
+  EXPECT_EQ(p[2].level, "L3");
+  EXPECT_EQ(p[3].level, "DRAM");
+  // A level split in two by a disturbance is one level again once named.
+  const Curve split = {{4096, 100}, {8192, 100}, {16384, 100}, {32768, 60}, {65536, 60},
+                       {131072, 60}, {262144, 75}, {524288, 75}, {1 << 20, 75}};
+  o.cache_bytes = {16384, 1 << 20};
+  const auto q = detect_plateaus(split, o);
+  ASSERT_EQ(q.size(), 2u);
+  EXPECT_EQ(q[1].level, "L2");
+  EXPECT_EQ(q[1].min_bytes, 32768);
+  EXPECT_EQ(q[1].max_bytes, 1 << 20);
+  EXPECT_EQ(q[1].points, 6);
+  // Nothing fits in a cache: DRAM; a curve that never leaves L1: L1 only.
+  o.cache_bytes = {1024};
+  EXPECT_EQ(detect_plateaus({{4096, 9}, {8192, 9}, {16384, 9}}, o)[0].level, "DRAM");
+  o.cache_bytes = {1 << 20};
+  EXPECT_EQ(detect_plateaus({{4096, 9}, {8192, 9}, {16384, 9}}, o)[0].level, "L1");
+}

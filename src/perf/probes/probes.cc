@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
+#include <ctime>
 #include <memory>
 #include <string>
 #include <vector>
@@ -60,31 +61,79 @@ void check_threads(int threads) {
   if (threads < 1) throw ValueError("threads must be >= 1, got " + std::to_string(threads));
 }
 
-// Rates from repeat times: `work` units (FLOPs or bytes) per repeat, reported in units of 1e9/s.
-ProbeStats stats_from_times(std::vector<double> times, double work) {
-  const Timing t = summarize(std::move(times));
+double thread_cpu_seconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+// Repeat times of one probe. A repeat during which some thread held its CPU for less than 90%
+// of the wall time was preempted (another process ran on that core): it measures the scheduler,
+// not the machine, so it is set aside and another repeat is run instead.
+struct RepeatLog {
+  std::vector<double> clean;
+  std::vector<double> all;
+  int disturbed = 0;
+};
+
+ProbeStats stats_from_log(RepeatLog log, double work) {
+  const int disturbed = log.disturbed;
+  const Timing t = summarize(log.clean.empty() ? std::move(log.all) : std::move(log.clean));
   ProbeStats s;
   s.best = t.min_s > 0 ? work / t.min_s * 1e-9 : 0;
   s.median = t.median_s > 0 ? work / t.median_s * 1e-9 : 0;
   s.cv = t.cv;
   s.samples = t.samples;
+  s.disturbed = disturbed;
   return s;
 }
 
-// Synchronised repeats: every thread calls step(tid) `repeats` times between barriers; the
-// caller gets the wall time of each repeat (first arrival to last departure, as seen by tid 0).
-std::vector<double> timed_repeats(int repeats, SpinBarrier& barrier,
-                                  const std::function<void(int tid)>& step, int tid) {
-  std::vector<double> times;
-  for (int r = 0; r < repeats; ++r) {
-    barrier.wait();
-    const double t0 = now_seconds();
-    step(tid);
-    barrier.wait();
-    if (tid == 0) times.push_back(now_seconds() - t0);
+// Synchronised repeats: every thread of the team calls this; each repeat runs step(tid) on all
+// threads between barriers and is timed by tid 0 (first arrival to last departure). Runs until
+// `wanted` clean repeats or 3 × wanted repeats in all. The log is complete on tid 0 only.
+class Repeats {
+ public:
+  Repeats(int threads, int wanted) : barrier_(threads), wanted_(wanted) {}
+  // Only before run(), from one thread, followed by a barrier().wait().
+  void set_wanted(int wanted) { wanted_ = wanted; }
+
+  void run(int tid, const std::function<void()>& step) {
+    for (;;) {
+      barrier_.wait();
+      const double t0 = now_seconds();
+      const double c0 = thread_cpu_seconds();
+      step();
+      const double c1 = thread_cpu_seconds();
+      const double t1 = now_seconds();
+      if (c1 - c0 < 0.9 * (t1 - t0)) preempted_.fetch_add(1, std::memory_order_relaxed);
+      barrier_.wait();
+      if (tid == 0) {
+        const double t = now_seconds() - t0;
+        log_.all.push_back(t);
+        if (preempted_.exchange(0) == 0) {
+          log_.clean.push_back(t);
+        } else {
+          ++log_.disturbed;
+        }
+        const int n_clean = static_cast<int>(log_.clean.size());
+        const int n_all = static_cast<int>(log_.all.size());
+        more_.store(n_clean < wanted_ && n_all < 3 * wanted_);
+      }
+      barrier_.wait();
+      if (!more_.load()) return;
+    }
   }
-  return times;
-}
+
+  SpinBarrier& barrier() { return barrier_; }
+  RepeatLog& log() { return log_; }
+
+ private:
+  SpinBarrier barrier_;
+  int wanted_;
+  std::atomic<int> preempted_{0};
+  std::atomic<bool> more_{true};
+  RepeatLog log_;
+};
 
 std::atomic<double> g_sink{0};  // results of probe loops land here so no loop is dead code
 
@@ -126,19 +175,16 @@ ProbeStats probe_peak(Isa isa, DType dtype, int threads, double seconds) {
   // Warm-up long enough for the clock (and any wide-vector frequency licence) to settle.
   const double warmup_s = std::max(0.03, seconds / 4);
 
-  SpinBarrier barrier(threads);
-  std::vector<double> times;
+  Repeats repeats(threads, kRepeats);
   run_pinned(threads, [&](int tid) {
     double local = 0;
     const double w0 = now_seconds();
     while (now_seconds() - w0 < warmup_s) local += loop.run(repeat_iters / 8 + 1);
-    auto r = timed_repeats(kRepeats, barrier,
-                           [&](int) { local += loop.run(repeat_iters); }, tid);
-    if (tid == 0) times = std::move(r);
+    repeats.run(tid, [&] { local += loop.run(repeat_iters); });
     g_sink = g_sink + local;
   });
-  return stats_from_times(std::move(times),
-                          static_cast<double>(loop.flops_per_iteration) * repeat_iters * threads);
+  return stats_from_log(std::move(repeats.log()),
+                        static_cast<double>(loop.flops_per_iteration) * repeat_iters * threads);
 }
 
 double measure_peak_gflops(Isa isa, DType dtype, int threads, double seconds) {
@@ -161,10 +207,9 @@ ProbeStats probe_bandwidth(BandwidthKernel kind, int64_t working_set_bytes, int 
   const double bytes_per_pass = static_cast<double>(array_bytes) * arrays * threads;
   seconds = std::max(seconds, 0.005);
 
-  SpinBarrier barrier(threads);
+  Repeats repeats(threads, 3);
+  SpinBarrier& barrier = repeats.barrier();
   std::atomic<int64_t> passes{1};
-  std::atomic<int> repeats{3};
-  std::vector<double> times;
   run_pinned(threads, [&](int tid) {
     // One buffer per thread, touched first by its owner. Arrays start at different offsets
     // within a page (k·320 bytes apart) so loads and stores of the same index never alias
@@ -208,16 +253,16 @@ ProbeStats probe_bandwidth(BandwidthKernel kind, int64_t working_set_bytes, int 
       const double one = std::max(now_seconds() - t0, 1e-7);
       const int64_t p = std::max<int64_t>(1, static_cast<int64_t>(std::ceil(2e-4 / one)));
       passes = p;
-      repeats = static_cast<int>(std::clamp(seconds / (p * one), 3.0, 50.0));
+      repeats.set_wanted(static_cast<int>(std::clamp(seconds / (p * one), 3.0, 50.0)));
     }
     barrier.wait();
     const int64_t p = passes.load();
-    auto r = timed_repeats(repeats.load(), barrier,
-                           [&](int) { for (int64_t i = 0; i < p; ++i) pass(); }, tid);
-    if (tid == 0) times = std::move(r);
+    repeats.run(tid, [&] {
+      for (int64_t i = 0; i < p; ++i) pass();
+    });
     g_sink = g_sink + local + a[n - 1];
   });
-  ProbeStats s = stats_from_times(std::move(times), bytes_per_pass * passes.load());
+  ProbeStats s = stats_from_log(std::move(repeats.log()), bytes_per_pass * passes.load());
   s.working_set_bytes = array_bytes * arrays * threads;
   return s;
 }

@@ -19,6 +19,12 @@ struct Group {
   }
 };
 
+std::string level_name(int level) {
+  std::string name(1, 'L');  // (GCC 12 warns falsely on "L" + std::to_string)
+  name.append(std::to_string(level));
+  return name;
+}
+
 bool within(double value, double reference, double tolerance) {
   return std::fabs(std::log(value / reference)) <= std::log1p(tolerance);
 }
@@ -54,19 +60,46 @@ std::vector<Plateau> detect_plateaus(std::vector<std::pair<int64_t, double>> cur
       merged.push_back(std::move(g));
     }
   }
-  // 4. Names in size order; the last is DRAM when it reaches far enough beyond the caches.
+  // 4. Names. With cache capacities: the first cache whose capacity holds the plateau's
+  // geometric middle, DRAM past them all; neighbours that get the same name are one level.
+  // Without: size order, the last one DRAM when it reaches far enough.
+  std::vector<std::string> names;
+  for (size_t i = 0; i < merged.size(); ++i) names.push_back(level_name(static_cast<int>(i) + 1));
+  if (!options.cache_bytes.empty()) {
+    std::vector<Group> renamed;
+    names.clear();
+    for (auto& g : merged) {
+      const double middle = std::sqrt(static_cast<double>(g.points.front().first) *
+                                      static_cast<double>(g.points.back().first));
+      std::string name = "DRAM";
+      for (size_t c = 0; c < options.cache_bytes.size(); ++c) {
+        if (middle <= static_cast<double>(options.cache_bytes[c])) {
+          name = level_name(static_cast<int>(c) + 1);
+          break;
+        }
+      }
+      if (!names.empty() && names.back() == name) {
+        auto& pts = renamed.back().points;
+        pts.insert(pts.end(), g.points.begin(), g.points.end());
+      } else {
+        names.push_back(name);
+        renamed.push_back(std::move(g));
+      }
+    }
+    merged = std::move(renamed);
+  } else if (merged.size() >= 2 && merged.back().points.back().first >= options.dram_min_bytes) {
+    names.back() = "DRAM";
+  }
   std::vector<Plateau> out;
   for (size_t i = 0; i < merged.size(); ++i) {
     Plateau p;
+    p.level = names[i];
     p.min_bytes = merged[i].points.front().first;
     p.max_bytes = merged[i].points.back().first;
     p.gbs = merged[i].median();
     p.points = static_cast<int>(merged[i].points.size());
-    p.level = "L";  // (not "L" + to_string: GCC 12 warns falsely on that)
-    p.level += std::to_string(i + 1);
     out.push_back(p);
   }
-  if (out.size() >= 2 && out.back().max_bytes >= options.dram_min_bytes) out.back().level = "DRAM";
   return out;
 }
 

@@ -128,9 +128,13 @@ RooflineReport run_roofline(const RooflineOptions& options) {
     const auto [isa, dt, t] = plan[i];
     ComputeRoof roof{isa, dt, t, probe_peak(isa, dt, t, peak_seconds)};
     progress(fmt::format("compute {}/{}: {} {} {} thread{}: {:.1f} GFLOP/s (median {:.1f}, CV "
-                         "{:.0f}%)",
+                         "{:.0f}%{})",
                          i + 1, plan.size(), isa_name(isa), dtype_name(dt), t, t > 1 ? "s" : "",
-                         roof.stats.best, roof.stats.median, 100 * roof.stats.cv));
+                         roof.stats.best, roof.stats.median, 100 * roof.stats.cv,
+                         roof.stats.disturbed > 0
+                             ? fmt::format(", {} preempted repeats set aside",
+                                           roof.stats.disturbed)
+                             : ""));
     report.roofs.compute.push_back(roof);
   }
   std::string noisy_probes;
@@ -157,19 +161,27 @@ RooflineReport run_roofline(const RooflineOptions& options) {
       {BandwidthKernel::read, false}, {BandwidthKernel::copy, false},
       {BandwidthKernel::copy, true},  {BandwidthKernel::triad, false},
       {BandwidthKernel::triad, true}};
-  int noisy_points = 0, total_points = 0;
+  int noisy_points = 0, total_points = 0, disturbed = 0;
   for (const auto& [kind, nt] : kinds) {
     BandwidthSweep sweep{kind, nt, threads, {}};
     for (int64_t ws : sizes) {
       const ProbeStats s = probe_bandwidth(kind, ws, threads, nt, point_seconds);
       sweep.samples.push_back({s.working_set_bytes, s.best, s});
       noisy_points += s.noisy();
+      disturbed += s.disturbed;
       ++total_points;
     }
     progress(fmt::format("bandwidth {}: {} sizes, {} .. {}: {:.1f} .. {:.1f} GB/s", sweep.name(),
                          sizes.size(), bytes_label(sizes.front()), bytes_label(sizes.back()),
                          sweep.samples.front().gbs, sweep.samples.back().gbs));
     report.roofs.sweeps.push_back(std::move(sweep));
+  }
+  for (const auto& c : report.roofs.compute) disturbed += c.stats.disturbed;
+  if (disturbed > 0) {
+    report.warnings.push_back(fmt::format(
+        "{} probe repeats were preempted by other processes and set aside (the machine is "
+        "busy: ceilings may read low)",
+        disturbed));
   }
   if (noisy_points > total_points / 4) {
     report.warnings.push_back(fmt::format(
@@ -189,6 +201,11 @@ RooflineReport run_roofline(const RooflineOptions& options) {
   }
   PlateauOptions po;
   po.dram_min_bytes = 2 * l3;
+  // Private caches add up over the threads (one per core); the L3 is shared.
+  for (int level = 1; level <= 3; ++level) {
+    const int64_t size = cache_size_bytes(level);
+    if (size > 0) po.cache_bytes.push_back(level < 3 ? size * threads : size);
+  }
   report.roofs.memory = detect_plateaus(envelope, po);
   std::string levels;
   for (const auto& p : report.roofs.memory) {

@@ -60,7 +60,11 @@ std::string csv_cell(const std::string& s) {
 }
 
 Json stats_json(const ProbeStats& s) {
-  return Json{{"best", s.best}, {"median", s.median}, {"cv", s.cv}, {"samples", s.samples}};
+  return Json{{"best", s.best},
+              {"median", s.median},
+              {"cv", s.cv},
+              {"samples", s.samples},
+              {"disturbed", s.disturbed}};
 }
 
 Json plateau_json(const Plateau& p) {
