@@ -68,3 +68,28 @@ BENCHMARK_CAPTURE(small_gemm, blas, Backend::blas)
 
 }  // namespace
 }  // namespace tinyaccel::gemm
+
+namespace tinyaccel::gemm {
+namespace {
+
+// A Linear layer's product x · weightᵀ (weight stored (out, in), read through a transposed view),
+// as linear() issues it: m tokens, k = in_features, n = out_features. 1 thread.
+void linear_gemm(benchmark::State& state, Backend backend) {
+  set_num_threads(1);
+  const int64_t m = state.range(0), k = state.range(1), n = state.range(2);
+  const Tensor x = randn({m, k}, 1), w = randn({n, k}, 2);
+  Tensor y = Tensor::empty({m, n});
+  GemmOptions options;
+  options.backend = backend;
+  for (auto _ : state) {
+    fused_gemm(x, w.mT(), y, options);
+    benchmark::ClobberMemory();
+  }
+  state.counters["GFLOP/s"] = benchmark::Counter(2.0 * m * n * k, benchmark::Counter::kIsIterationInvariantRate);
+}
+
+BENCHMARK_CAPTURE(linear_gemm, packed, Backend::packed)->Args({512, 768, 3072})->Args({1, 768, 768});
+BENCHMARK_CAPTURE(linear_gemm, blas, Backend::blas)->Args({512, 768, 3072})->Args({1, 768, 768});
+
+}  // namespace
+}  // namespace tinyaccel::gemm
