@@ -87,8 +87,8 @@ struct Result {
 };
 
 // Times one backend on one problem. Calls that take longer than a second get no separate
-// warm-up beyond the first call and at most `repeats` samples, so the reference loop at large
-// sizes stays within seconds per sample.
+// warm-up beyond the first call and at most 3 samples, so the reference loop at large sizes
+// stays within tens of seconds.
 tinyaccel::Timing time_backend(const tinyaccel::Tensor& a, const tinyaccel::Tensor& b,
                                tinyaccel::Tensor& c, Backend backend, int repeats, bool quick) {
   tinyaccel::GemmOptions options;
@@ -100,7 +100,8 @@ tinyaccel::Timing time_backend(const tinyaccel::Tensor& a, const tinyaccel::Tens
   tinyaccel::TimingOptions timing;
   timing.warmup = first > 0.05 ? 0 : 2;
   timing.min_samples = repeats;
-  timing.max_samples = first > 1.0 ? repeats : std::max(repeats, 200);
+  timing.min_samples = first > 1.0 ? std::min(repeats, 3) : repeats;
+  timing.max_samples = first > 1.0 ? timing.min_samples : std::max(repeats, 200);
   timing.target_seconds = quick ? 0.1 : 0.3;
   return tinyaccel::measure_latency(call, timing);
 }
@@ -132,7 +133,7 @@ tinyaccel::cli::Runner setup(CLI::App& cmd) {
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
   cmd.add_flag("--quick", opts->quick,
-               "A short run (sizes 64 256 1024 and 1x768x768, naive up to 256): ~20 s");
+               "A short run: sizes 64 256 512 1024 and 1x768x768, naive and tiled up to 256 (seconds)");
   cmd.add_flag("--json", opts->json, "Print JSON instead of the table");
   cmd.add_flag("--csv", opts->csv, "Print CSV instead of the table");
   cmd.footer(
@@ -156,7 +157,7 @@ tinyaccel::cli::Runner setup(CLI::App& cmd) {
     std::vector<std::string> shapes = opts->shapes;
     if (opts->quick) {
       if (sizes.empty() && shapes.empty()) {
-        sizes = {64, 256, 1024};
+        sizes = {64, 256, 512, 1024};
         shapes = {"1x768x768"};
       }
       if (opts->naive_max_gflop == Options().naive_max_gflop) opts->naive_max_gflop = 0.04;
