@@ -95,11 +95,10 @@ tinyaccel::Timing time_backend(const tinyaccel::Tensor& a, const tinyaccel::Tens
   options.backend = backend;
   const auto call = [&] { tinyaccel::fused_gemm(a, b, c, options); };
   const auto start = std::chrono::steady_clock::now();
-  call();  // warm-up: caches, page faults, packing buffers, calibration
+  call();  // warm-up: caches, page faults, packing buffers
   const double first = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   tinyaccel::TimingOptions timing;
   timing.warmup = first > 0.05 ? 0 : 2;
-  timing.min_samples = repeats;
   timing.min_samples = first > 1.0 ? std::min(repeats, 3) : repeats;
   timing.max_samples = first > 1.0 ? timing.min_samples : std::max(repeats, 200);
   timing.target_seconds = quick ? 0.1 : 0.3;

@@ -4,7 +4,9 @@
 // k = 0 gives zeros. Rank < 2 is a ShapeError ("2D+ required"), as is an inner-dimension or
 // batch mismatch ("shape mismatch: (2,3) @ (4,5): ..."). NaN and Inf propagate on every backend.
 //
-// Results are deterministic for a given backend, dtype and thread count (num_threads()).
+// Results are deterministic for a given backend, dtype and thread count (num_threads()); the
+// packed backend gives the same bits for every thread count. Denormals are not flushed: inputs
+// and results are handled as IEEE 754 says (correct, possibly slower).
 #pragma once
 
 #include <cstdint>

@@ -176,6 +176,34 @@ TEST(PackedGemm, NanAndInfPropagate) {
   }
 }
 
+TEST(PackedGemm, DenormalAndHugeValues) {
+  for (Isa isa : runnable_isas()) {
+    IsaGuard guard(isa, 1);
+    for (DType dtype : {DType::f32, DType::f64}) {
+      const double tiny = dtype == DType::f32 ? 1e-40 : 1e-310;  // denormal in its dtype
+      const double huge = dtype == DType::f32 ? 1e30 : 1e300;    // huge² overflows
+      Tensor a = rand({17, 33}, 1, dtype, 0.5, 1.0), b = rand({33, 41}, 2, dtype, 0.5, 1.0);
+      for (int64_t p = 0; p < 33; ++p) a.set({4, p}, tiny);   // a row of denormals
+      for (int64_t p = 0; p < 33; ++p) a.set({9, p}, huge);   // a row that overflows
+      b.set({0, 0}, huge);
+      const Tensor got = matmul(a, b, Backend::packed);
+      const Tensor want = matmul(a, b, Backend::naive);
+      EXPECT_TRUE(allclose(got, want, 1e-5, 0.0, true)) << isa_name(isa) << dtype_name(dtype);
+      EXPECT_GT(got.get({4, 3}), 0.0);                        // denormal products kept
+      EXPECT_TRUE(std::isinf(got.get({9, 0})));               // overflow gives +Inf, not NaN
+    }
+  }
+}
+
+TEST(PackedGemm, ManyRowBlocksAndPasses) {
+  // M beyond one MC block, K beyond several KC passes: every loop of the nest iterates.
+  IsaGuard guard(detected_isa(), 2);
+  const Tensor a = randn({4200, 9}, 1), b = randn({9, 70}, 2);
+  EXPECT_TRUE(allclose(matmul(a, b, Backend::packed), matmul(a, b, Backend::naive), 1e-4, 1e-4));
+  const Tensor c = randn({30, 2100}, 3, DType::f64), d = randn({2100, 50}, 4, DType::f64);
+  EXPECT_TRUE(allclose(matmul(c, d, Backend::packed), matmul(c, d, Backend::naive), 1e-10, 1e-10));
+}
+
 TEST(PackedGemm, BetaZeroIgnoresGarbageInC) {
   Tensor c = Tensor::full({30, 40}, NAN);
   const Tensor a = randn({30, 20}, 1), b = randn({20, 40}, 2);
