@@ -4,6 +4,8 @@
 
 #include <cmath>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -24,6 +26,7 @@ struct Options {
   bool quiet = false;
   std::string json, csv, plot;
   std::vector<std::string> probes;
+  std::string from;
 };
 
 // "1GB" = 1e9 bytes (likwid-bench's spelling), "1GiB" = 2^30; k/K, M, G alike; no suffix: bytes.
@@ -117,6 +120,8 @@ tinyaccel::cli::Runner setup(CLI::App& cmd) {
   cmd.add_option("--plot", opts->plot, "Draw the roofline with gnuplot (F.svg or F.png)");
   cmd.add_flag("--probes-only", opts->probes_only, "Measure the ceilings, place no kernels");
   cmd.add_flag("--quiet", opts->quiet, "No progress lines on stderr");
+  cmd.add_option("--from", opts->from,
+                 "Measure nothing: read a previous run's --json file and print/write from it");
   cmd.add_option("--probe", opts->probes,
                  "Run only this probe for ~1 s and print one line (repeatable): "
                  "peak:<isa>:<f32|f64> or <read|copy|triad>[_nt]:<size>");
@@ -137,6 +142,7 @@ Examples:
   tinyaccel roofline --json roof.json --csv kernels.csv --plot roof.png
   tinyaccel roofline --quick --probes-only --json - | /usr/bin/python3 -m json.tool
   tinyaccel roofline --probe peak:avx512:f32 --probe copy:1GB --threads 2
+  tinyaccel roofline --from roof.json --plot roof.svg      # redraw a saved run
 
 '--probe' sizes: 1GB = 1e9 bytes (likwid-bench's spelling), 1GiB = 2^30; the size is the
 whole working set (all arrays, all threads), as in likwid-bench.
@@ -162,7 +168,16 @@ whole working set (all arrays, all threads), as in likwid-bench.
     ro.threads = opts->threads;
     ro.place_default_kernels = !opts->probes_only;
     if (!opts->quiet) ro.progress = [](const std::string& line) { std::cerr << line << "\n"; };
-    const tinyaccel::RooflineReport report = tinyaccel::run_roofline(ro);
+    tinyaccel::RooflineReport report;
+    if (!opts->from.empty()) {
+      std::ifstream in(opts->from);
+      if (!in) throw tinyaccel::IoError("cannot read '" + opts->from + "'");
+      std::stringstream text;
+      text << in.rdbuf();
+      report = tinyaccel::roofline_from_json(text.str());
+    } else {
+      report = tinyaccel::run_roofline(ro);
+    }
 
     if (opts->json == "-") {
       std::cout << tinyaccel::roofline_json(report);
@@ -178,7 +193,9 @@ whole working set (all arrays, all threads), as in likwid-bench.
       tinyaccel::write_file_atomically(opts->csv, tinyaccel::roofline_csv(report));
     }
     if (!opts->plot.empty()) tinyaccel::write_roofline_plot(report, opts->plot);
-    if (!opts->quiet) std::cerr << fmt::format("[roofline] done in {:.1f} s\n", report.elapsed_s);
+    if (!opts->quiet && opts->from.empty()) {
+      std::cerr << fmt::format("[roofline] done in {:.1f} s\n", report.elapsed_s);
+    }
     return 0;
   };
 }

@@ -229,6 +229,9 @@ RooflineReport run_roofline(const RooflineOptions& options = {});
 std::string roofline_text(const RooflineReport& report);  // tables for people
 std::string roofline_json(const RooflineReport& report);  // metadata + roofs + raw points
 std::string roofline_csv(const RooflineReport& report);   // one row per placed kernel
+// Reads roofline_json()'s output back: the same roofs, sweeps and placements, so a run can be
+// tabulated and plotted again without measuring. ValueError naming what is missing or wrong.
+RooflineReport roofline_from_json(const std::string& json);
 // Renders the plot with gnuplot; the format follows the extension (.svg or .png). IoError when
 // gnuplot is missing or fails, ValueError for another extension.
 void write_roofline_plot(const RooflineReport& report, const std::string& path);

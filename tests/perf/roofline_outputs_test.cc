@@ -215,3 +215,14 @@ TEST(RooflineOutputs, PlotNeedsCeilings) {
   EXPECT_THROW(write_roofline_plot(RooflineReport{}, dir.path / "roof.svg"), ValueError);
   EXPECT_FALSE(fs::exists(dir.path / "roof.svg"));
 }
+
+TEST(RooflineOutputs, JsonReadsBackToTheSameOutputs) {
+  const RooflineReport r = synthetic_report();
+  const RooflineReport back = roofline_from_json(roofline_json(r));
+  EXPECT_EQ(roofline_json(back), roofline_json(r));
+  EXPECT_EQ(roofline_csv(back), roofline_csv(r));
+  EXPECT_EQ(roofline_text(back), roofline_text(r));
+  EXPECT_THROW(roofline_from_json("{"), ValueError);
+  EXPECT_THROW(roofline_from_json("{\"schema\": \"other\"}"), ValueError);
+  EXPECT_THROW(roofline_from_json("{\"schema\": \"tinyaccel.roofline/1\"}"), ValueError);
+}
