@@ -2,6 +2,7 @@
 // composite modules time each call under the step's name).
 #include <cmath>
 
+#include "core/dtype_dispatch.hpp"
 #include "nn/state.hpp"
 #include "tinyaccel/elementwise.hpp"
 #include "tinyaccel/matmul.hpp"
@@ -18,6 +19,16 @@ void expect_features(const Tensor& x, int64_t features, const std::string& modul
     throw ShapeError(module + ": input " + shape_str(x.shape()) + " must end in " +
                      std::to_string(features) + " features");
   }
+}
+
+// max(x, 0) in place, NaN kept: the reference ReLU (the element-wise engine has no ReLU op).
+Tensor relu_reference_(Tensor& x) {
+  visit_dtype(x.dtype(), [&](auto zero) {
+    using T = decltype(zero);
+    T* p = x.data<T>();
+    for (int64_t i = 0; i < x.numel(); ++i) p[i] = p[i] < T(0) ? T(0) : p[i];
+  });
+  return x;
 }
 
 OpCost activation_cost(Activation act, int64_t numel, DType dtype) {
@@ -73,18 +84,30 @@ Tensor Linear::forward(const Tensor& x, Path path) const {
   expect_features(x, in_features(), "Linear");
   expect_dtype(x, dtype(), "Linear");
   if (path == Path::accelerated) return linear(x, weight_, bias_, activation_);
+  // Reference kernels only: the naive GEMM (its bias add is one addition per element), then the
+  // element-wise engine's scalar activation.
   Tensor out = Tensor::empty(output_shape(x.shape()), dtype());
   Tensor c = out.reshape({leading_rows(x.shape()), out_features()});
   if (c.numel() == 0) return out;
   GemmOptions options;
   options.bias = bias_;
-  options.activation = activation_;
   options.backend = Backend::naive;
   fused_gemm(x.reshape({-1, in_features()}), weight_.mT(), c, options);
+  switch (activation_) {
+    case Activation::none: return out;
+    case Activation::gelu: return naive::gelu(out);
+    case Activation::gelu_erf: return naive::gelu_erf(out);
+    case Activation::relu: return relu_reference_(out);
+  }
   return out;
 }
 
 void Linear::forward_accumulate(const Tensor& x, Tensor& out, Path path) const {
+  if (activation_ != Activation::none) {
+    // The GEMM epilogue computes act(x·Wᵀ + b + out), not out + act(x·Wᵀ + b).
+    throw ValueError(std::string("Linear::forward_accumulate needs Activation::none, not ") +
+                     activation_name(activation_));
+  }
   expect_features(x, in_features(), "Linear");
   expect_dtype(x, dtype(), "Linear");
   expect_dtype(out, dtype(), "Linear (accumulator)");

@@ -64,6 +64,15 @@ TEST_P(BothDtypes, LinearAccumulateAddsToOutput) {
   }
 }
 
+TEST(Linear, AccumulateNeedsNoActivation) {
+  const Linear layer(4, 3, 1, true, Activation::gelu_erf);
+  Tensor out({2, 3});
+  EXPECT_THROW(layer.forward_accumulate(Tensor({2, 4}), out), ValueError);
+  const Linear plain(4, 3, 1);
+  Tensor wrong({2, 4});
+  EXPECT_THROW(plain.forward_accumulate(Tensor({2, 4}), wrong), ShapeError);
+}
+
 TEST_P(BothDtypes, StridedInputsGiveTheContiguousResult) {
   const DType dt = GetParam();
   const Linear layer(8, 6, 5, true, Activation::gelu_erf, dt);
