@@ -59,11 +59,12 @@ void run_fused(const Tensor& a_t, const Tensor& b_t, Tensor& c_t, const GemmOpti
   const auto a = matrix_of<const T>(a_t);
   const auto b = matrix_of<const T>(b_t);
   const auto c = matrix_of<T>(c_t);
-  const Tensor bias = options.bias ? options.bias->contiguous() : Tensor();
+  std::optional<Tensor> bias;
+  if (options.bias) bias = options.bias->contiguous();
   gemm::Epilogue<T> epilogue;
   epilogue.alpha = static_cast<T>(options.alpha);
   epilogue.beta = static_cast<T>(options.beta);
-  epilogue.bias = options.bias ? bias.data<T>() : nullptr;
+  epilogue.bias = bias ? bias->data<T>() : nullptr;
   epilogue.act = options.activation;
 
   const int64_t m = a.rows, n = b.cols, k = a.cols;

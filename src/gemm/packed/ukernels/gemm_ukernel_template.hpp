@@ -87,6 +87,14 @@ void gemm_ukernel(int64_t kc, const typename V::T* a, int64_t lda, const typenam
       for (int s = 1; s < kSplit; ++s) acc[i][v] = V::add(acc[i][v], part[s][i][v]);
     }
   }
+  if (alpha == typename V::T(1) && beta == typename V::T(0)) {  // the plain product
+#pragma GCC unroll 16
+    for (int i = 0; i < kRows; ++i) {
+#pragma GCC unroll 4
+      for (int v = 0; v < kVecs; ++v) V::store(c + i * ldc + v * kW, acc[i][v]);
+    }
+    return;
+  }
   const Reg va = V::set1(alpha);
   if (beta == typename V::T(0)) {
 #pragma GCC unroll 16
