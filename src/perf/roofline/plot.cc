@@ -138,21 +138,32 @@ std::string plot_script(const RooflineReport& r, const std::string& terminal,
   plots.push_back("$ridges using 1:2 with points pt 6 ps 1.5 lc rgb 'black' title 'ridge points'");
   plots.push_back(
       "$ridges using 1:2:3 with labels offset 0,-1.2 font ',9' tc rgb 'black' notitle");
-  // Kernels, coloured by their memory level.
+  // Kernels, coloured by their memory level. Labels are placed one by one so that points at
+  // the same intensity and nearly the same height (one op on several backends) get stacked
+  // labels instead of overprinted ones.
+  std::vector<std::pair<double, double>> labelled;
+  int label_id = 0;
   for (size_t i = 0; i < r.roofs.memory.size(); ++i) {
     std::string rows;
     for (const auto& p : r.placements) {
       if (p.level != r.roofs.memory[i].level || p.intensity <= 0 || p.gflops <= 0) continue;
-      rows += fmt::format("{} {} {}\n", p.intensity, p.gflops, quoted(p.point.name));
+      rows += fmt::format("{} {}\n", p.intensity, p.gflops);
+      int crowd = 0;
+      for (const auto& [x, y] : labelled) {
+        const bool same_x = std::fabs(std::log(x / p.intensity)) < std::log(2.0);
+        const bool near_y = std::fabs(std::log(y / p.gflops)) < std::log(1.6);
+        crowd += same_x && near_y;
+      }
+      labelled.emplace_back(p.intensity, p.gflops);
+      s << fmt::format("set label {} {} at {},{} left offset 0.7,{} font ',8' tc rgb '{}' front\n",
+                       ++label_id, quoted(p.point.name), p.intensity, p.gflops, 0.35 - crowd,
+                       kLevelColours[i % 6]);
     }
     if (rows.empty()) continue;
     s << "$k" << i << " << EOD\n" << rows << "EOD\n";
     plots.push_back(fmt::format("$k{} using 1:2 with points pt 7 ps 1.2 lc rgb '{}' title {}", i,
                                 kLevelColours[i % 6],
                                 quoted("kernels in " + r.roofs.memory[i].level)));
-    plots.push_back(fmt::format(
-        "$k{} using 1:2:3 with labels left offset 0.6,0.35 font ',8' tc rgb '{}' notitle", i,
-        kLevelColours[i % 6]));
   }
   s << "plot ";
   for (size_t i = 0; i < plots.size(); ++i) s << (i ? ", \\\n     " : "") << plots[i];
