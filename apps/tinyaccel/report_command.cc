@@ -234,7 +234,7 @@ void fusion_section(Report& r, const Options& o) {
   if (o.quick) {
     args.insert(args.end(), {"--quick", "--torch", "none"});
   } else {
-    args.insert(args.end(), {"--sizes", "64K,2000x2000"});
+    args.insert(args.end(), {"--sizes", "64K", "2000x2000"});
   }
   const json f = json::parse(tinyaccel::cli::run_self(args));
   r.data["fusion"] = f;
