@@ -14,7 +14,8 @@
 //     ProfileRecorder is installed on the thread; with one installed it reads the steady clock
 //     on entry and exit and records the elapsed time under the scope's dotted path
 //     ("self_attn" ⊃ "softmax" records "self_attn.softmax").
-// The library is built with the default, so profile_forward_pass can break a model down; with
+// The library is built with the default, so profile_forward_pass can break a model down. To
+// compile the scopes out of the library: cmake -DCMAKE_CXX_FLAGS=-DTINYACCEL_PROFILING=0; with
 // the scopes compiled out it still measures the whole forward pass and says the breakdown is
 // unavailable (ForwardProfile::layers empty, note set).
 #pragma once
