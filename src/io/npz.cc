@@ -98,7 +98,7 @@ NamedTensors read_archive(zip_t* archive, uint64_t archive_bytes, const std::str
     const auto index = static_cast<zip_uint64_t>(i);
     zip_stat_t st;
     zip_stat_init(&st);
-    if (zip_stat_index(archive, index, 0, &st) != 0) {
+    if (zip_stat_index(archive, index, ZIP_FL_ENC_RAW, &st) != 0) {
       throw IoError(source + ": cannot read member #" + std::to_string(i) + ": " +
                     zip_strerror(archive));
     }
@@ -107,6 +107,8 @@ NamedTensors read_archive(zip_t* archive, uint64_t archive_bytes, const std::str
     if ((st.valid & kNeeded) != kNeeded) {
       throw IoError(source + ": member #" + std::to_string(i) + " has an incomplete entry");
     }
+    // Names are taken as the archive stores them (UTF-8 in anything NumPy writes) and written
+    // back the same way, so a name survives a read and a write byte for byte.
     const std::string member = st.name;
     const std::string where = source + " (member '" + io::printable(member) + "')";
     if ((st.valid & ZIP_STAT_ENCRYPTION_METHOD) && st.encryption_method != ZIP_EM_NONE) {
@@ -219,7 +221,7 @@ std::string serialize_npz(const NamedTensors& tensors, bool compressed) {
     const std::string member = tensors[i].first + kSuffix;
     zip_source_t* source = zip_source_buffer(archive, members[i].data(), members[i].size(), 0);
     if (source == nullptr) fail("member '" + member + "'");
-    const zip_int64_t index = zip_file_add(archive, member.c_str(), source, ZIP_FL_ENC_UTF_8);
+    const zip_int64_t index = zip_file_add(archive, member.c_str(), source, ZIP_FL_ENC_GUESS);
     if (index < 0) {
       zip_source_free(source);
       fail("member '" + member + "'");

@@ -1,6 +1,7 @@
 // .npy round trips through memory and files: dtypes, ranks 0..5, zero-size, strided views,
 // Fortran order, header versions and spellings, atomic writes.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <cstring>
@@ -214,6 +215,17 @@ TEST(Npy, FailedSaveLeavesNoFileAndNoTemporary) {
   // The directory does not exist: nothing can be created.
   EXPECT_THROW(save_npy(dir.file("no/such/dir/t.npy"), t), IoError);
   EXPECT_EQ(dir.entries(), (std::vector<std::string>{"taken"}));
+  // A directory we may not write to (root may write anywhere, so only checked for others).
+  if (geteuid() != 0) {
+    const auto locked = dir.path() / "locked";
+    std::filesystem::create_directory(locked);
+    std::filesystem::permissions(locked, std::filesystem::perms::owner_read |
+                                             std::filesystem::perms::owner_exec);
+    EXPECT_THROW(save_npy((locked / "t.npy").string(), t), IoError);
+    EXPECT_TRUE(std::filesystem::is_empty(locked));
+    std::filesystem::permissions(locked, std::filesystem::perms::owner_all);
+    std::filesystem::remove(locked);
+  }
   // An existing file is replaced whole, or left as it was when the write fails.
   save_npy(dir.file("t.npy"), t);
   const std::string before = read_bytes(dir.file("t.npy"));
