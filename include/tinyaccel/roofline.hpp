@@ -55,9 +55,10 @@ struct ProbeStats {
   double median = 0;  // rate of the median repeat
   double cv = 0;      // coefficient of variation of the repeat times
   int samples = 0;    // repeats the statistics are over
-  // Repeats set aside because a thread lost its CPU for > 10% of the repeat (another process
-  // ran on its core; replaced by further repeats, up to 3x the planned number). When every
-  // repeat was disturbed the statistics are over all of them.
+  // Repeats set aside because a thread lost its CPU for > 10% of its part or the threads
+  // started > 5% of the repeat apart (another process ran on their cores); they are replaced
+  // by further repeats, up to 3x the planned number. When every repeat was disturbed the
+  // statistics are over all of them.
   int disturbed = 0;
   // Bandwidth probes: the working set actually used (rounded down to whole vector blocks per
   // thread and array), which is what the rate was measured on.

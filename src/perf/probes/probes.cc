@@ -88,12 +88,15 @@ ProbeStats stats_from_log(RepeatLog log, double work) {
   return s;
 }
 
-// Synchronised repeats: every thread of the team calls this; each repeat runs step(tid) on all
-// threads between barriers and is timed by tid 0 (first arrival to last departure). Runs until
-// `wanted` clean repeats or 3 × wanted repeats in all. The log is complete on tid 0 only.
+// Synchronised repeats: every thread of the team calls this; each repeat runs step() on all
+// threads between barriers and lasts from the first thread's start to the last one's end. A
+// repeat is clean when no thread lost its CPU during its step and the threads started within
+// 5% of the repeat of each other (a thread descheduled at the starting line would otherwise go
+// unseen). Runs until `wanted` clean repeats or 3 × wanted in all; the log is complete on tid 0.
 class Repeats {
  public:
-  Repeats(int threads, int wanted) : barrier_(threads), wanted_(wanted) {}
+  Repeats(int threads, int wanted)
+      : barrier_(threads), wanted_(wanted), start_(threads), end_(threads) {}
   // Only before run(), from one thread, followed by a barrier().wait().
   void set_wanted(int wanted) { wanted_ = wanted; }
 
@@ -106,11 +109,16 @@ class Repeats {
       const double c1 = thread_cpu_seconds();
       const double t1 = now_seconds();
       if (c1 - c0 < 0.9 * (t1 - t0)) preempted_.fetch_add(1, std::memory_order_relaxed);
-      barrier_.wait();
+      start_[tid] = t0;
+      end_[tid] = t1;
+      barrier_.wait();  // publishes start_/end_ to tid 0
       if (tid == 0) {
-        const double t = now_seconds() - t0;
+        const double first = *std::min_element(start_.begin(), start_.end());
+        const double last = *std::max_element(start_.begin(), start_.end());
+        const double t = *std::max_element(end_.begin(), end_.end()) - first;
         log_.all.push_back(t);
-        if (preempted_.exchange(0) == 0) {
+        const bool preempted = preempted_.exchange(0) != 0;
+        if (!preempted && last - first <= 0.05 * t) {
           log_.clean.push_back(t);
         } else {
           ++log_.disturbed;
@@ -130,6 +138,7 @@ class Repeats {
  private:
   SpinBarrier barrier_;
   int wanted_;
+  std::vector<double> start_, end_;  // per thread, this repeat
   std::atomic<int> preempted_{0};
   std::atomic<bool> more_{true};
   RepeatLog log_;
