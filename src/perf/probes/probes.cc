@@ -219,6 +219,7 @@ ProbeStats probe_bandwidth(BandwidthKernel kind, int64_t working_set_bytes, int 
   Repeats repeats(threads, 3);
   SpinBarrier& barrier = repeats.barrier();
   std::atomic<int64_t> passes{1};
+  std::vector<double> fastest_pass(threads);  // per thread; read by tid 0 after a barrier
   run_pinned(threads, [&](int tid) {
     // One buffer per thread, touched first by its owner. Arrays start at different offsets
     // within a page (k·320 bytes apart) so loads and stores of the same index never alias
@@ -249,17 +250,22 @@ ProbeStats probe_bandwidth(BandwidthKernel kind, int64_t working_set_bytes, int 
           break;
       }
     };
-    // Warm-up: fill the caches with this working set and let the clock settle.
+    // Warm-up: fill the caches with this working set and let the clock settle. Each pass is
+    // timed; the fastest one of each thread calibrates the repeats (a single timed pass could
+    // be one that another process interrupted).
+    double fastest = 1e300;
     const double w0 = now_seconds();
-    do pass(); while (now_seconds() - w0 < std::min(0.01, seconds / 4));
-    // Calibrate on one synchronised pass: each repeat lasts >= 200 µs and all repeats together
-    // about `seconds`.
-    barrier.wait();
-    const double t0 = now_seconds();
-    pass();
+    do {
+      const double p0 = now_seconds();
+      pass();
+      fastest = std::min(fastest, now_seconds() - p0);
+    } while (now_seconds() - w0 < std::min(0.01, seconds / 4));
+    fastest_pass[tid] = fastest;
     barrier.wait();
     if (tid == 0) {
-      const double one = std::max(now_seconds() - t0, 1e-7);
+      // Each repeat lasts >= 200 µs and all repeats together about `seconds`.
+      const double one =
+          std::max(*std::max_element(fastest_pass.begin(), fastest_pass.end()), 1e-7);
       const int64_t p = std::max<int64_t>(1, static_cast<int64_t>(std::ceil(2e-4 / one)));
       passes = p;
       repeats.set_wanted(static_cast<int>(std::clamp(seconds / (p * one), 3.0, 50.0)));
