@@ -41,7 +41,7 @@ class EagerRunner {
   const Tensor& x() const { return x_; }
 
   // step(v, x; c) over every element.
-  const Tensor& step(Step s, const Tensor& v, double c = 0) {
+  Tensor step(Step s, const Tensor& v, double c = 0) {
     Tensor out = Tensor::empty(x_.shape(), x_.dtype());
     visit_dtype(x_.dtype(), [&](auto zero) {
       using T = decltype(zero);
@@ -57,7 +57,7 @@ class EagerRunner {
   }
 
   // Row r gets step(v[r, :]; c[r]); rows with skip[r] are left unwritten (uninitialized).
-  const Tensor& row_step(Step s, const Tensor& v, const std::vector<double>& c) {
+  Tensor row_step(Step s, const Tensor& v, const std::vector<double>& c) {
     Tensor out = Tensor::empty(x_.shape(), x_.dtype());
     visit_dtype(x_.dtype(), [&](auto zero) {
       using T = decltype(zero);
@@ -73,7 +73,7 @@ class EagerRunner {
   }
 
   // Row r gets v[r, :] (op) w, with w a row vector of length cols (bias, gamma, beta).
-  const Tensor& row_vector_step(Arith op, const Tensor& v, const Tensor& w) {
+  Tensor row_vector_step(Arith op, const Tensor& v, const Tensor& w) {
     Tensor out = Tensor::empty(x_.shape(), x_.dtype());
     visit_dtype(x_.dtype(), [&](auto zero) {
       using T = decltype(zero);
@@ -105,7 +105,7 @@ class EagerRunner {
   int64_t cols() const { return cols_; }
 
  private:
-  const Tensor& keep(Tensor t) {
+  Tensor keep(Tensor t) {
     values_.push_back(std::move(t));
     return values_.back();
   }
@@ -140,8 +140,8 @@ Tensor layernorm_passes(EagerRunner& run, const Tensor& x, const Tensor& gamma,
   const double n = static_cast<double>(run.cols());
   std::vector<double> c = run.row_sums(x);
   for (double& s : c) s = -s / n;  // −mean
-  const Tensor& centred = run.row_step(Step::add_c, x, c);
-  const Tensor& squares = run.step(Step::square, centred);
+  const Tensor centred = run.row_step(Step::add_c, x, c);
+  const Tensor squares = run.step(Step::square, centred);
   c = run.row_sums(squares);
   for (double& s : c) s = 1.0 / std::sqrt(s / n + eps);  // rstd
   Tensor t = run.row_step(Step::mul_c, centred, c);
@@ -242,7 +242,7 @@ Tensor unfused_softmax(const Tensor& x, double scale, bool causal) {
     }
   });
   t = run.row_step(Step::add_c, t, neg_max);   // x − max
-  const Tensor& e = run.step(Step::exp, t);     // exp
+  const Tensor e = run.step(Step::exp, t);     // exp
   std::vector<double> inv_sum = run.row_sums(e);  // row sum
   for (double& s : inv_sum) s = 1.0 / s;
   Tensor out = run.row_step(Step::mul_c, e, inv_sum);  // divide

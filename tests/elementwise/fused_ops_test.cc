@@ -1,0 +1,141 @@
+// Fused = unfused = naive for every op, every tier, both dtypes, odd shapes, strided inputs;
+// edge rows of softmax; peak-memory claims; argument errors.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "elementwise_test_support.hpp"
+
+namespace tinyaccel {
+namespace {
+
+using testing::IsaScope;
+using testing::runnable_isas;
+
+void expect_close(const Tensor& got, const Tensor& ref, double tol, const std::string& what) {
+  ASSERT_EQ(got.shape(), ref.shape()) << what;
+  ASSERT_EQ(got.dtype(), ref.dtype()) << what;
+  EXPECT_TRUE(allclose(got, ref, tol, tol, /*equal_nan=*/true)) << what;
+}
+
+TEST(FusedOps, MatchNaiveOnEveryTierDtypeAndShape) {
+  for (DType dt : {DType::f32, DType::f64}) {
+    const double tol = dt == DType::f32 ? 2e-5 : 1e-11;
+    for (Shape s : {Shape{1, 1}, Shape{3, 7}, Shape{5, 17}, Shape{2, 3, 33}, Shape{4, 1000},
+                    Shape{130, 65}}) {
+      const int64_t cols = s.back();
+      Tensor x = randn(s, 1, dt), r = randn(s, 2, dt), c = randn(s, 3, dt);
+      Tensor bias = randn({cols}, 4, dt), g = rand({cols}, 5, dt, 0.5, 1.5),
+             b = randn({cols}, 6, dt);
+      for (Isa isa : runnable_isas()) {
+        IsaScope scope(isa);
+        const std::string w = std::string(isa_name(isa)) + " " + dtype_name(dt) + " " +
+                              shape_str(s);
+        expect_close(bias_gelu(x, bias), naive::bias_gelu(x, bias), tol, "bias_gelu " + w);
+        expect_close(unfused_bias_gelu(x, bias), naive::bias_gelu(x, bias), tol,
+                     "unfused_bias_gelu " + w);
+        expect_close(layernorm(x, g, b), naive::layernorm(x, g, b), tol * 10, "layernorm " + w);
+        expect_close(unfused_layernorm(x, g, b), naive::layernorm(x, g, b), tol * 10,
+                     "unfused_layernorm " + w);
+        const AddLayerNorm f = add_layernorm(x, r, g, b), u = unfused_add_layernorm(x, r, g, b),
+                           n = naive::add_layernorm(x, r, g, b);
+        expect_close(f.sum, n.sum, 0, "add_layernorm.sum " + w);
+        expect_close(u.sum, n.sum, 0, "unfused_add_layernorm.sum " + w);
+        expect_close(f.normalized, n.normalized, tol * 10, "add_layernorm " + w);
+        expect_close(u.normalized, n.normalized, tol * 10, "unfused_add_layernorm " + w);
+        for (bool causal : {false, true}) {
+          expect_close(softmax(x, 0.3, causal), naive::softmax(x, 0.3, causal), tol,
+                       "softmax " + w);
+          expect_close(unfused_softmax(x, 0.3, causal), naive::softmax(x, 0.3, causal), tol,
+                       "unfused_softmax " + w);
+        }
+        expect_close(add(x, r), naive::add(x, r), 0, "add " + w);
+        expect_close(mul(x, r), naive::mul(x, r), 0, "mul " + w);
+        // (a+b)·c rounds a+b to the element type first; the reference does not.
+        expect_close(add_mul(x, r, c), naive::add_mul(x, r, c), tol, "add_mul " + w);
+        expect_close(unfused_add_mul(x, r, c), add_mul(x, r, c), 0, "unfused_add_mul " + w);
+        expect_close(unfused_gelu(x), fused_gelu(x), tol, "unfused vs fused gelu " + w);
+      }
+    }
+  }
+}
+
+TEST(FusedOps, StridedInputsAndOutForms) {
+  Tensor base = randn({33, 70}, 7);
+  Tensor xt = base.transpose(0, 1);  // (70, 33), non-contiguous
+  ASSERT_FALSE(xt.is_contiguous());
+  expect_close(fused_gelu(xt), naive::gelu(xt), 2e-5, "strided gelu");
+  expect_close(gelu_erf(xt), naive::gelu_erf(xt), 2e-5, "strided gelu_erf");
+  expect_close(softmax(xt), naive::softmax(xt), 2e-5, "strided softmax");
+  expect_close(add(xt, xt.contiguous()), naive::add(xt, xt), 0, "strided add");
+  Tensor out = Tensor::empty({70, 33});
+  fused_gelu(xt, out);
+  expect_close(out, naive::gelu(xt), 2e-5, "out form");
+  Tensor inplace = xt.contiguous().clone();
+  fused_gelu_(inplace);
+  expect_close(inplace, naive::gelu(xt), 2e-5, "in-place form");
+  fused_gelu(inplace, inplace);  // exact alias allowed
+  Tensor wrong = Tensor::empty({33, 70});
+  EXPECT_THROW(fused_gelu(xt, wrong), ShapeError);
+  Tensor wrong_dtype = Tensor::empty({70, 33}, DType::f64);
+  EXPECT_THROW(fused_gelu(xt, wrong_dtype), DTypeError);
+  Tensor view = base.transpose(0, 1);
+  EXPECT_THROW(fused_gelu_(view), ValueError);
+}
+
+TEST(FusedOps, SoftmaxEdgeRows) {
+  const double inf = std::numeric_limits<double>::infinity();
+  Tensor x = Tensor::from_vector({4, 3}, std::vector<double>{-inf, -inf, -inf, 1, NAN, 2, 1, inf,
+                                                             0, 1000, 1000, -1000});
+  for (Isa isa : runnable_isas()) {
+    IsaScope scope(isa);
+    for (const Tensor& y : {softmax(x), unfused_softmax(x)}) {
+      for (int j = 0; j < 3; ++j) EXPECT_EQ(y.get({0, j}), 0.0);
+      for (int j = 0; j < 3; ++j) EXPECT_TRUE(std::isnan(y.get({1, j})));
+      for (int j = 0; j < 3; ++j) EXPECT_TRUE(std::isnan(y.get({2, j})));
+      EXPECT_NEAR(y.get({3, 0}), 0.5, 1e-15);
+      EXPECT_EQ(y.get({3, 2}), 0.0);
+    }
+  }
+  // q_len > k_len: the first query sees no key (all zeros), masked entries exactly 0.
+  Tensor q = randn({3, 2}, 9, DType::f64);
+  Tensor y = softmax(q, 1.0, true);
+  EXPECT_EQ(y.get({0, 0}), 0.0);
+  EXPECT_EQ(y.get({0, 1}), 0.0);
+  EXPECT_EQ(y.get({1, 0}), 1.0);
+  EXPECT_EQ(y.get({1, 1}), 0.0);
+  expect_close(y, naive::softmax(q, 1.0, true), 1e-12, "causal q > k");
+}
+
+int64_t peak_of(const std::function<void()>& fn) {
+  reset_peak_memory();
+  const int64_t before = memory_stats().current_bytes;
+  fn();
+  return memory_stats().peak_bytes - before;
+}
+
+TEST(FusedOps, PeakMemoryFusedIsTheOutputUnfusedHoldsItsIntermediates) {
+  const Tensor x = randn({300, 500}, 11);
+  const int64_t bytes = x.nbytes();
+  EXPECT_EQ(peak_of([&] { fused_gelu(x); }), bytes);                  // the output only
+  EXPECT_EQ(peak_of([&] { unfused_gelu(x); }), 8 * bytes);            // 7 temporaries + output
+  EXPECT_EQ(peak_of([&] { add_mul(x, x, x); }), bytes);
+  EXPECT_EQ(peak_of([&] { unfused_add_mul(x, x, x); }), 2 * bytes);
+  Tensor out = Tensor::empty(x.shape());
+  EXPECT_EQ(peak_of([&] { fused_gelu(x, out); }), 0);
+}
+
+TEST(FusedOps, ArgumentErrors) {
+  Tensor x = randn({2, 3}, 1);
+  EXPECT_THROW(add(x, randn({3, 2}, 1)), ShapeError);
+  EXPECT_THROW(bias_gelu(x, randn({2}, 1)), ShapeError);
+  EXPECT_THROW(layernorm(x, randn({3}, 1), randn({4}, 1)), ShapeError);
+  EXPECT_THROW(softmax(randn({4}, 1), 1.0, true), ValueError);
+  EXPECT_EQ(add(x, x.to(DType::f64)).dtype(), DType::f64);
+  EXPECT_EQ(fused_gelu(Tensor::empty({0, 3})).shape(), (Shape{0, 3}));
+}
+
+}  // namespace
+}  // namespace tinyaccel
