@@ -1,8 +1,9 @@
 // Raw-array element-wise kernels, compiled once per Highway target, and the kernel table that
 // maps our ISA tiers onto those targets.
 //
-// Targets built: AVX3 (avx512 tier), AVX2 (avx2 tier) and EMU128, Highway's portable C++
-// target (scalar tier). SSSE3/SSE4/AVX3_DL are not built: no tier maps to them.
+// Targets built: AVX3 (avx512 tier), AVX2 (avx2 tier) and HWY_BASELINE_SCALAR, Highway's
+// portable C++ target (scalar tier: EMU128, or one-lane HWY_SCALAR where GCC < 13 miscompiles
+// EMU128). SSSE3/SSE4/AVX3_DL are not built: no tier maps to them.
 // Dispatch: HWY_EXPORT makes one table per function with an entry per compiled target; instead
 // of HWY_DYNAMIC_DISPATCH (which picks Highway's own best target once for the process) the
 // kernel table indexes those tables with the target of active_isa(), so TINYACCEL_ISA and
@@ -17,6 +18,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <stdexcept>
 #include <utility>
 
 #include "elementwise/kernels.hpp"
@@ -370,7 +372,8 @@ int64_t target_of(Isa isa) {
   switch (isa) {
     case Isa::avx512: return HWY_AVX3;
     case Isa::avx2: return HWY_AVX2;
-    default: return HWY_EMU128;
+    // EMU128 where the compiler builds it correctly, else (GCC < 13) the one-lane HWY_SCALAR.
+    default: return HWY_BASELINE_SCALAR;
   }
 }
 
@@ -396,8 +399,9 @@ Kernels<T> make_kernels(Isa isa) {
       return k;
     }
   }
-  // Unreachable: EMU128, the static target of a baseline x86-64 build, is always compiled.
-  return make_kernels<T>(Isa::scalar);
+  // HWY_BASELINE_SCALAR is always compiled, so the loop above returns; reaching here means the
+  // build lost every Highway target.
+  throw std::logic_error("element-wise kernels: no Highway target was compiled into this build");
 }
 
 }  // namespace
