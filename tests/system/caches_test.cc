@@ -53,7 +53,8 @@ TEST(Caches, SizesArePositiveAndGrowWithLevel) {
 }
 
 TEST(Caches, L1DataMatchesItsEntry) {
-  const CacheLevel* l1d = find_cache(cache_hierarchy(), 1, "data");
+  const std::vector<CacheLevel> caches = cache_hierarchy();  // find_cache points into it
+  const CacheLevel* l1d = find_cache(caches, 1, "data");
   ASSERT_NE(l1d, nullptr);
   EXPECT_EQ(cache_size_bytes(1), l1d->size_bytes);
 }
