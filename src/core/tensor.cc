@@ -59,6 +59,7 @@ int64_t shape_numel(const Shape& shape) {
 }
 
 Shape contiguous_strides(const Shape& shape) {
+  shape_numel(shape);  // rejects negative and overflowing shapes before the products below
   Shape strides(shape.size());
   int64_t s = 1;
   for (size_t i = shape.size(); i-- > 0;) {
