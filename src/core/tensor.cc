@@ -1,6 +1,7 @@
 #include "tinyaccel/tensor.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <numeric>
 
@@ -64,7 +65,9 @@ Shape contiguous_strides(const Shape& shape) {
   int64_t s = 1;
   for (size_t i = shape.size(); i-- > 0;) {
     strides[i] = s;
-    s *= std::max<int64_t>(shape[i], 1);
+    // Saturates only for zero-size tensors (any other overflow was rejected above), whose
+    // strides never address memory.
+    if (__builtin_mul_overflow(s, std::max<int64_t>(shape[i], 1), &s)) s = INT64_MAX;
   }
   return strides;
 }
@@ -117,9 +120,9 @@ Tensor Tensor::from_vector(Shape shape, std::vector<double> values) {
 int64_t Tensor::size(int64_t d) const { return shape_[normalize_dim(d, ndim(), "size")]; }
 
 bool Tensor::is_contiguous() const {
+  if (numel_ == 0) return true;
   int64_t expected = 1;
   for (size_t i = shape_.size(); i-- > 0;) {
-    if (shape_[i] == 0) return true;
     if (shape_[i] != 1 && strides_[i] != expected) return false;
     expected *= shape_[i];
   }

@@ -39,6 +39,14 @@ TEST(Tensor, NegativeAndOverflowingShapesAreErrors) {
   }
 }
 
+TEST(Tensor, ZeroSizeWithHugeDimensionsIsValid) {
+  // numel is 0, but the row-major strides of the other dimensions overflow int64.
+  Tensor t({0, 2, int64_t{1} << 40, int64_t{1} << 40, 3});
+  EXPECT_EQ(t.numel(), 0);
+  EXPECT_TRUE(t.is_contiguous());
+  EXPECT_EQ(t.reshape({0, 6}).numel(), 0);
+}
+
 TEST(Tensor, AllocationFailureIsAnError) {
   // 2^61 bytes: representable, never satisfiable.
   EXPECT_THROW(Tensor({int64_t{1} << 59}, DType::f32), AllocationError);
