@@ -4,6 +4,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <exception>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -13,31 +14,65 @@ namespace {
 
 thread_local bool t_inside_parallel = false;
 
+// Hand-off without the kernel: each worker has its own ticket, bumped by run() only for the
+// workers that take part, so a worker never picks up a job meant for fewer threads. Workers and
+// the caller poll (with pause) for kSpinIterations before sleeping on a condition variable:
+// back-to-back kernels (a GEMM per layer) then start and finish within a microsecond or so,
+// where a futex sleep and wake-up costs several (more in a VM), while an idle pool sleeps.
+constexpr int kSpinIterations = 1 << 14;  // ~0.1 ms of polling
+
+inline void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#endif
+}
+
+template <typename Ready>
+bool poll(Ready ready) {
+  for (int spin = 0; spin < kSpinIterations; ++spin) {
+    if (ready()) return true;
+    cpu_relax();
+  }
+  return ready();
+}
+
 class WorkerPool {
  public:
   void run(int nthreads, const std::function<void(int, int)>& fn) {
     std::lock_guard<std::mutex> one_job_at_a_time(run_mutex_);
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      while (static_cast<int>(workers_.size()) < nthreads - 1) {
-        const int id = static_cast<int>(workers_.size()) + 1;
-        workers_.emplace_back([this, id] { work(id); });
-      }
-      job_ = &fn;
-      job_threads_ = nthreads;
-      pending_ = nthreads - 1;
-      error_ = nullptr;
-      generation_.fetch_add(1, std::memory_order_release);
+    while (static_cast<int>(workers_.size()) < nthreads - 1) {
+      auto worker = std::make_unique<Worker>();
+      const int id = static_cast<int>(workers_.size()) + 1;
+      worker->thread = std::thread([this, w = worker.get(), id] { work(*w, id); });
+      workers_.push_back(std::move(worker));
     }
-    start_.notify_all();
+    job_ = &fn;
+    job_threads_ = nthreads;
+    error_ = nullptr;
+    pending_.store(nthreads - 1, std::memory_order_relaxed);
+    for (int w = 0; w < nthreads - 1; ++w) workers_[w]->ticket.fetch_add(1);
+    if (sleepers_.load() > 0) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      start_.notify_all();
+    }
     execute(0);
-    std::unique_lock<std::mutex> lock(mutex_);
-    done_.wait(lock, [this] { return pending_ == 0; });
+    auto done = [this] { return pending_.load() == 0; };
+    if (!poll(done)) {
+      std::unique_lock<std::mutex> lock(mutex_);
+      caller_sleeps_.store(true);
+      done_.wait(lock, done);
+      caller_sleeps_.store(false);
+    }
     job_ = nullptr;
     if (error_) std::rethrow_exception(error_);
   }
 
  private:
+  struct Worker {
+    std::atomic<uint64_t> ticket{0};
+    std::thread thread;
+  };
+
   void execute(int tid) {
     t_inside_parallel = true;
     try {
@@ -49,34 +84,38 @@ class WorkerPool {
     t_inside_parallel = false;
   }
 
-  void work(int id) {
+  void work(Worker& self, int id) {
     uint64_t seen = 0;
+    auto has_job = [&] { return self.ticket.load() != seen; };
     while (true) {
-      // Spin briefly before sleeping: back-to-back kernels (a GEMM per layer) then start
-      // without a futex wake-up, while an idle pool costs no CPU.
-      for (int spin = 0; spin < 20000 && generation_.load(std::memory_order_acquire) == seen;
-           ++spin) {
-        std::this_thread::yield();
+      if (!poll(has_job)) {
+        std::unique_lock<std::mutex> lock(mutex_);
+        sleepers_.fetch_add(1);
+        start_.wait(lock, has_job);
+        sleepers_.fetch_sub(1);
       }
-      std::unique_lock<std::mutex> lock(mutex_);
-      start_.wait(lock, [&] { return generation_.load() != seen; });
-      seen = generation_.load();
-      if (id >= job_threads_) continue;
-      lock.unlock();
+      seen = self.ticket.load();
       execute(id);
-      lock.lock();
-      if (--pending_ == 0) done_.notify_one();
+      if (pending_.fetch_sub(1) == 1 && caller_sleeps_.load()) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        done_.notify_one();
+      }
     }
   }
 
   std::mutex run_mutex_;
   std::mutex mutex_;
   std::condition_variable start_, done_;
-  std::vector<std::thread> workers_;
-  std::atomic<uint64_t> generation_{0};
+  std::vector<std::unique_ptr<Worker>> workers_;
+  // The job: written by run() before the tickets are bumped, read by the workers it wakes.
   const std::function<void(int, int)>* job_ = nullptr;
   int job_threads_ = 0;
-  int pending_ = 0;
+  std::atomic<int> pending_{0};
+  // Who may be asleep, so the other side takes the mutex and notifies only then. Sequentially
+  // consistent with the ticket and pending_ accesses: a sleeper announces itself before its
+  // last check, the waker publishes before it looks for sleepers, so one of them sees the other.
+  std::atomic<int> sleepers_{0};
+  std::atomic<bool> caller_sleeps_{false};
   std::exception_ptr error_;
 };
 

@@ -67,7 +67,8 @@ void expect_matches_reference(const Tensor& a, const Tensor& b, const GemmOption
 const std::vector<Case> kShapes = {
     {1, 1, 1},   {1, 768, 64}, {64, 1, 33},  {7, 13, 5},    {13, 29, 17},  {31, 37, 41},
     {12, 32, 8}, {24, 64, 9},  {97, 3, 101}, {3, 97, 211},  {61, 67, 353}, {129, 33, 700},
-    {200, 5, 3}, {5, 130, 2},  {40, 520, 19}, {25, 45, 1},   {40, 100, 512}, {27, 70, 1024}};
+    {200, 5, 3}, {5, 130, 2},  {40, 520, 19}, {25, 45, 1},   {40, 100, 512}, {27, 70, 1024},
+    {1, 131, 700}, {1, 3, 128}, {1, 64, 257}};
 
 TEST(PackedGemm, MatchesReferenceForEveryKernelShapeAndThreadCount) {
   for (Isa isa : runnable_isas()) {
@@ -151,6 +152,33 @@ TEST(PackedGemm, BitIdenticalOnRepeatAndAcrossThreadCounts) {
       }
       EXPECT_EQ(results[1], results[2]) << isa_name(isa) << ": same thread count differs";
       EXPECT_EQ(results[0], results[1]) << isa_name(isa) << ": thread count changes bits";
+    }
+  }
+}
+
+// M = 1 with contiguous rows takes the matrix-vector kernel (whole strips of gemv_nr columns,
+// the rest through the micro-kernels): epilogue, and the same bits for 1 and 2 threads.
+TEST(PackedGemm, MatrixVectorPathEpilogueAndThreadInvariance) {
+  for (Isa isa : runnable_isas()) {
+    for (DType dtype : {DType::f32, DType::f64}) {
+      uint64_t seed = 900;
+      for (const int64_t n : {int64_t{128}, int64_t{700}, int64_t{3000}}) {
+        const Tensor a = randn({1, 517}, seed++, dtype), b = randn({517, n}, seed++, dtype);
+        GemmOptions options;
+        options.alpha = -1.5;
+        options.beta = 0.5;
+        options.bias = randn({n}, seed++, dtype);
+        options.activation = Activation::gelu;
+        const Tensor c0 = randn({1, n}, seed++, dtype);
+        std::vector<std::vector<double>> results;
+        for (int threads : {1, 2}) {
+          IsaGuard guard(isa, threads);
+          expect_matches_reference(a, b, options, c0,
+                                   std::string(isa_name(isa)) + " gemv n=" + std::to_string(n));
+          results.push_back(matmul(a, b, Backend::packed).to_vector());
+        }
+        EXPECT_EQ(results[0], results[1]) << isa_name(isa) << " n=" << n;
+      }
     }
   }
 }

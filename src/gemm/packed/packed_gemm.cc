@@ -38,9 +38,10 @@
 namespace tinyaccel::gemm {
 namespace {
 
-// Below ~1 MFLOP (≈ 10 µs on one Zen 4 core) waking the second thread costs more than it saves;
-// above it, even a GEMV (1×768×768, memory-bound) gains from the second core's bandwidth.
-constexpr int64_t kParallelMinFlops = int64_t{1} << 20;
+// Below 2^18 FLOPs (≈ 2 µs on one Zen 4 core) the pool's hand-off (≈ 0.3 µs when its workers
+// are polling) and the halved tiles cost more than the second core gains; from 64³ (2^19) up
+// two threads measured 1.4× one, and a GEMV gains from the second core's bandwidth.
+constexpr int64_t kParallelMinFlops = int64_t{1} << 18;
 
 // A per-thread, grow-only, 64-byte aligned scratch buffer (pool threads are persistent, so the
 // packing buffers are allocated once per thread, not once per call).
@@ -187,6 +188,30 @@ void run_band(const Problem<T>& pr, int64_t m0, int64_t m1, int64_t n0, int64_t 
   }
 }
 
+// One row of C (M = 1, a matrix-vector product) over columns [n0, n1), n0 a multiple of
+// gemv_nr: y = A·B accumulated by the gemv kernel in a per-thread buffer, then
+// C = alpha·y + beta·C and the epilogue. Nothing is packed: without a second row of A nothing
+// would reuse a packed B, and packing would add a copy of B to the one pass that bounds the
+// time. Columns past the last whole gemv_nr strip go through run_band.
+template <typename T>
+void run_gemv(const Problem<T>& pr, int64_t n0, int64_t n1) {
+  const UkernelFamily<T>& family = *pr.config->family;
+  const Epilogue<T>& e = *pr.epilogue;
+  const int64_t width = (n1 - n0) / family.gemv_nr * family.gemv_nr;
+  if (width > 0) {
+    T* y = t_b_buffer.get<T>(width);
+    std::fill_n(y, width, T(0));
+    family.gemv(pr.a.cols, pr.a.data, &pr.b(0, n0), pr.b.row_stride, y, width);
+    T* c = &pr.c(0, n0);
+    for (int64_t j = 0; j < width; ++j) {
+      const T v = e.alpha == T(1) ? y[j] : e.alpha * y[j];
+      c[j] = e.beta == T(0) ? v : e.beta * c[j] + v;
+    }
+    finish_rows(pr, 0, 1, n0, width);
+  }
+  if (n0 + width < n1) run_band(pr, 0, 1, n0 + width, n1);
+}
+
 }  // namespace
 
 template <typename T>
@@ -221,8 +246,17 @@ void packed_gemm(MatrixRef<const T> a, MatrixRef<const T> b, MatrixRef<T> c,
   }
   const Problem<T> pr{a, b, c, &epilogue, &cfg, a_mode, direct_b};
 
-  const int64_t m_panels = (m + mr - 1) / mr, n_panels = (n + nr - 1) / nr;
   int nt = 2 * m * n * k < kParallelMinFlops ? 1 : std::max(1, nthreads);
+  if (m == 1 && a.col_stride == 1 && b.col_stride == 1 && c.col_stride == 1) {
+    // Threads take whole gemv strips, so every column's arithmetic is the same for any count.
+    const int64_t strip = cfg.family->gemv_nr, strips = (n + strip - 1) / strip;
+    nt = static_cast<int>(std::min<int64_t>(nt, strips));
+    parallel_run(nt, [&](int tid, int nthr) {
+      run_gemv(pr, strips * tid / nthr * strip, std::min(n, strips * (tid + 1) / nthr * strip));
+    });
+    return;
+  }
+  const int64_t m_panels = (m + mr - 1) / mr, n_panels = (n + nr - 1) / nr;
   // Columns when A is read in place (each thread then packs only its own part of B and nothing
   // is done twice); rows when A is packed into panels and M is tall enough.
   const bool columns_ok = n_panels >= 2 * nt;

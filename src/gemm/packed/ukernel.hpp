@@ -23,14 +23,21 @@ using GemmUkernel = void (*)(int64_t kc, const T* a, int64_t lda, const T* b, in
 
 inline constexpr int kMaxMr = 16;
 
+// y[j] += Σ_{p<kc} a[p]·b[p·ldb + j] for j < n, n a multiple of the family's gemv_nr; one FMA
+// per product in k order, so a column's value is the same whichever range it is computed in.
+template <typename T>
+using GemvUkernel = void (*)(int64_t kc, const T* a, const T* b, int64_t ldb, T* y, int64_t n);
+
 // One micro-kernel family: kernels[r] handles r rows (1 <= r <= mr) from a packed A panel,
-// direct_a_kernels[r] the same from A in place; all with the same NR.
+// direct_a_kernels[r] the same from A in place; all with the same NR. gemv serves M = 1.
 template <typename T>
 struct UkernelFamily {
   const char* name = "";  // <dtype>_gemm_<MR>x<NR>_<isa>, as its file
   int mr = 0, nr = 0;
   GemmUkernel<T> kernels[kMaxMr + 1] = {};
   GemmUkernel<T> direct_a_kernels[kMaxMr + 1] = {};
+  int gemv_nr = 0;
+  GemvUkernel<T> gemv = nullptr;
 };
 
 // One file each under ukernels/. The avx2/avx512 ones may only be called where active_isa()

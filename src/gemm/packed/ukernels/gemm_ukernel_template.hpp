@@ -6,6 +6,7 @@
 // set1(x), add(a, b), mul(a, b), fmadd(a, b, c) = a·b + c.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <utility>
 
@@ -115,6 +116,35 @@ void gemm_ukernel(int64_t kc, const typename V::T* a, int64_t lda, const typenam
   }
 }
 
+// The matrix-vector kernel (GemvUkernel). B is read in place, kGemvRows rows at a time across
+// all n columns: each block of rows is a few sequential streams the hardware prefetchers follow
+// (B of a GEMV comes from L3 or DRAM and is read once, so the streams set the speed), while y,
+// a few KiB, stays in L1 and is loaded and stored once per block. Within a block each vector
+// of y takes kGemvRows dependent FMAs; the kVecs vectors of a chunk are independent chains.
+template <typename V, int kVecs>
+void gemv_ukernel(int64_t kc, const typename V::T* a, const typename V::T* b, int64_t ldb,
+                  typename V::T* y, int64_t n) {
+  using Reg = typename V::Reg;
+  constexpr int kW = V::kWidth;
+  constexpr int kGemvRows = 4;
+  for (int64_t p0 = 0; p0 < kc; p0 += kGemvRows) {
+    const int rows = static_cast<int>(std::min<int64_t>(kGemvRows, kc - p0));
+    for (int64_t j = 0; j < n; j += kVecs * kW) {
+      Reg acc[kVecs];
+#pragma GCC unroll 8
+      for (int v = 0; v < kVecs; ++v) acc[v] = V::load(y + j + v * kW);
+      for (int r = 0; r < rows; ++r) {
+        const Reg av = V::broadcast(a + p0 + r);
+        const typename V::T* row = b + (p0 + r) * ldb + j;
+#pragma GCC unroll 8
+        for (int v = 0; v < kVecs; ++v) acc[v] = V::fmadd(av, V::load(row + v * kW), acc[v]);
+      }
+#pragma GCC unroll 8
+      for (int v = 0; v < kVecs; ++v) V::store(y + j + v * kW, acc[v]);
+    }
+  }
+}
+
 // A family with kernels for 1..kMr rows, kVecs vectors (NR = kVecs·kWidth) per row.
 template <typename V, int kMr, int kVecs>
 UkernelFamily<typename V::T> make_family(const char* name) {
@@ -126,6 +156,9 @@ UkernelFamily<typename V::T> make_family(const char* name) {
     ((family.kernels[R + 1] = &gemm_ukernel<V, kMr, R + 1, kVecs, true>), ...);
     ((family.direct_a_kernels[R + 1] = &gemm_ukernel<V, kMr, R + 1, kVecs, false>), ...);
   }(std::make_integer_sequence<int, kMr>{});
+  constexpr int kGemvVecs = 8;
+  family.gemv_nr = kGemvVecs * V::kWidth;
+  family.gemv = &gemv_ukernel<V, kGemvVecs>;
   return family;
 }
 
