@@ -72,7 +72,7 @@ struct BackendChoice {
   std::string reason;
 };
 BackendChoice choose_backend(int64_t m, int64_t n, int64_t k, DType dtype);
-// Several lines for `tinyaccel info`: the micro-kernels in use (ISA, MR×NR, MC/KC/NC) and the
+// Several lines for `tinyaccel info`: the micro-kernels in use (ISA, MR×NR, KC/NC) and the
 // rule Backend::automatic follows with the measurements behind it.
 std::string describe_backend_choice();
 

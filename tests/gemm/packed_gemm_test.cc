@@ -224,8 +224,11 @@ TEST(PackedGemm, DenormalAndHugeValues) {
 }
 
 TEST(PackedGemm, ManyRowBlocksAndPasses) {
-  // M beyond one MC block, K beyond several KC passes: every loop of the nest iterates.
+  // Hundreds of row panels, K over several KC passes, N over several NC blocks, and A rows
+  // 2 KiB apart (copied): every loop of the nest iterates.
   IsaGuard guard(detected_isa(), 2);
+  const Tensor e = randn({50, 1024}, 5), f = randn({1024, 1000}, 6);
+  EXPECT_TRUE(allclose(matmul(e, f, Backend::packed), matmul(e, f, Backend::naive), 1e-4, 1e-3));
   const Tensor a = randn({4200, 9}, 1), b = randn({9, 70}, 2);
   EXPECT_TRUE(allclose(matmul(a, b, Backend::packed), matmul(a, b, Backend::naive), 1e-4, 1e-4));
   const Tensor c = randn({30, 2100}, 3, DType::f64), d = randn({2100, 50}, 4, DType::f64);

@@ -13,23 +13,18 @@ namespace {
 //   NC: the packed B block KC·NC·s takes at most half of L2, so it stays resident while every
 //       A micro-panel of the block sweeps it, with room for the A panels and C passing through.
 //       Zen 4, f32: 1 MiB/2 / (336·4 B) = 390 → 384 (multiple of NR=32).
-//   MC: the packed A block MC·KC·s takes at most a quarter of L3 (two cores share it and each
-//       keeps its own A block): 32 MiB/4 / (336·4 B) = 6241 → capped at 4096 rows.
-// Missing cache information falls back to 32 KiB / 512 KiB / 8 MiB.
+// Missing cache information falls back to 32 KiB / 512 KiB.
 template <typename T>
 GemmConfig<T> derive(Isa isa, const UkernelFamily<T>& family) {
   const int64_t s = sizeof(T);
   const int64_t l1 = cache_size_bytes(1) > 0 ? cache_size_bytes(1) : 32 << 10;
   const int64_t l2 = cache_size_bytes(2) > 0 ? cache_size_bytes(2) : 512 << 10;
-  const int64_t l3 = cache_size_bytes(3) > 0 ? cache_size_bytes(3) : 8 << 20;
   GemmConfig<T> config;
   config.isa = isa;
   config.family = &family;
   config.l2_bytes = l2;
   config.kc = std::clamp<int64_t>(l1 / 2 / (family.mr * s) / 16 * 16, 64, 1024);
   config.nc = std::max<int64_t>(l2 / 2 / (config.kc * s) / family.nr * family.nr, family.nr);
-  config.mc = std::clamp<int64_t>(l3 / 4 / (config.kc * s) / family.mr * family.mr, family.mr,
-                                  4096 / family.mr * family.mr);
   return config;
 }
 
@@ -76,7 +71,7 @@ const GemmConfig<double>& gemm_config<double>(Isa isa) {
 template <typename T>
 std::string describe_config(const GemmConfig<T>& config) {
   return std::string(config.family->name) + " (MR=" + std::to_string(config.family->mr) +
-         ", NR=" + std::to_string(config.family->nr) + ", MC=" + std::to_string(config.mc) +
+         ", NR=" + std::to_string(config.family->nr) +
          ", KC=" + std::to_string(config.kc) + ", NC=" + std::to_string(config.nc) + ")";
 }
 

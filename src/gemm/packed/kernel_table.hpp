@@ -15,7 +15,6 @@ template <typename T>
 struct GemmConfig {
   Isa isa = Isa::scalar;
   const UkernelFamily<T>* family = nullptr;
-  int64_t mc = 0;  // rows of the packed A block (multiple of MR)
   int64_t kc = 0;  // depth of one packed panel pass
   int64_t nc = 0;  // columns of the packed B block (multiple of NR)
   int64_t l2_bytes = 0;  // one core's L2, for the pack-or-not decision on B
@@ -31,7 +30,7 @@ const GemmConfig<T>& active_gemm_config() {
   return gemm_config<T>(active_isa());
 }
 
-// "f32_gemm_12x32_avx512 (MC=..., KC=..., NC=...)" for reports.
+// "f32_gemm_12x32_avx512 (MR=12, NR=32, KC=..., NC=...)" for reports.
 template <typename T>
 std::string describe_config(const GemmConfig<T>& config);
 

@@ -1,11 +1,10 @@
 // The Goto/BLIS packed GEMM driver with a fused epilogue. Loop nest, per thread:
 //
-//   ic: rows in blocks of MC                       (packed A block: L3)
-//     pc: depth in blocks of KC   → pack A[ic, pc] into MR-row micro-panels
-//       jc: columns in blocks of NC → pack B[pc, jc] into NR-column micro-panels (L2)
-//         ir: MR rows              (the A micro-panel, MR·KC, stays in L1 …)
-//           jr: NR columns         (… while the B micro-panels stream from L2)
-//             micro-kernel: MR×NR tile of C += A panel · B panel
+//   pc: depth in blocks of KC
+//     jc: columns in blocks of NC → pack B[pc, jc] into NR-column micro-panels (L2)
+//       ir: MR rows → the A micro-panel, MR·KC: read in place, or copied / packed (L1)
+//         jr: NR columns   (the B micro-panels stream from L2 past the A panel in L1)
+//           micro-kernel: MR×NR tile of C += A panel · B panel
 //
 // This is BLIS's nest with the roles of A and B swapped, because C is row-major and our
 // micro-kernels are wide in N (NR = 2 vectors) and short in M: the narrow operand (A, MR=12
@@ -18,8 +17,9 @@
 // packing buffers: no barriers, no shared writes, nothing for a slow thread to hold up on a
 // busy 2-core machine. When A is read in place (the usual row-major case) a column split
 // duplicates nothing: each thread packs only its own columns of B and both read A from L3.
-// When A must be packed into panels, a row split (if M has two MR panels per thread) packs each
-// A row once; the duplicated B packing costs K·N copies against M·N·K/threads FMAs.
+// When A must be packed into panels, a row split (if M has two MR panels per thread) keeps each
+// thread packing only its own rows of A; the duplicated B packing costs K·N copies against
+// M·N·K/threads FMAs.
 // Each element's arithmetic is independent of the band it falls in, so the result is the same
 // for every thread count. Problems under kParallelMinFlops run on one thread.
 #include <algorithm>
@@ -112,76 +112,78 @@ void run_band(const Problem<T>& pr, int64_t m0, int64_t m1, int64_t n0, int64_t 
   const int mr = cfg.family->mr, nr = cfg.family->nr;
   const int64_t k = pr.a.cols;
   const Epilogue<T>& e = *pr.epilogue;
-  const int64_t mc_max = std::min(cfg.mc, (m1 - m0 + mr - 1) / mr * mr);
   // K is cut into equal passes of at most KC (rounded up to 8) rather than KC, KC, …, remainder:
   // a thin last pass would pay the C tile's load and store for little work.
   const int64_t passes = (k + cfg.kc - 1) / cfg.kc;
   const int64_t kc_step = std::min(k, ((k + passes - 1) / passes + 7) / 8 * 8);
-  const int64_t kc_max = kc_step;
   const int64_t nc_max = std::min(cfg.nc, (n1 - n0 + nr - 1) / nr * nr);
   // Row-copy stride: kc rounded up to 16 values plus 16, so it is never a multiple of 2 KiB.
-  const int64_t lda_copy = (kc_max + 15) / 16 * 16 + 16;
-  T* a_pack = pr.a_mode == AMode::in_place ? nullptr : t_a_buffer.get<T>(mc_max * lda_copy);
-  T* b_pack = t_b_buffer.get<T>(nc_max * kc_max);
+  const int64_t lda_copy = (kc_step + 15) / 16 * 16 + 16;
+  T* a_pack = pr.a_mode == AMode::in_place ? nullptr : t_a_buffer.get<T>(mr * lda_copy);
+  T* b_pack = t_b_buffer.get<T>(nc_max * kc_step);
   alignas(64) T tile[kMaxMr * 64];
 
-  for (int64_t ic = m0; ic < m1; ic += cfg.mc) {
-    const int64_t mc = std::min(cfg.mc, m1 - ic);
-    for (int64_t pc = 0; pc < k; pc += kc_step) {
-      const int64_t kc = std::min(kc_step, k - pc);
-      const bool first = pc == 0, last = pc + kc == k;
-      const T beta = first ? e.beta : T(1);
-      if (pr.a_mode == AMode::panels) {
-        pack_a<T>({&pr.a(ic, pc), mc, kc, pr.a.row_stride, pr.a.col_stride}, mr, a_pack);
-      } else if (pr.a_mode == AMode::row_copy) {
-        for (int64_t i = 0; i < mc; ++i) {
-          std::copy_n(&pr.a(ic + i, pc), kc, a_pack + i * lda_copy);
-        }
+  for (int64_t pc = 0; pc < k; pc += kc_step) {
+    const int64_t kc = std::min(kc_step, k - pc);
+    const bool first = pc == 0, last = pc + kc == k;
+    const T beta = first ? e.beta : T(1);
+    for (int64_t jc = n0; jc < n1; jc += cfg.nc) {
+      const int64_t nc = std::min(cfg.nc, n1 - jc);
+      const int64_t full = pr.direct_b ? nc / nr * nr : 0;  // columns read unpacked
+      if (full < nc) {
+        pack_b<T>({&pr.b(pc, jc + full), kc, nc - full, pr.b.row_stride, pr.b.col_stride}, nr,
+                  b_pack);
       }
-      for (int64_t jc = n0; jc < n1; jc += cfg.nc) {
-        const int64_t nc = std::min(cfg.nc, n1 - jc);
-        const int64_t full = pr.direct_b ? nc / nr * nr : 0;  // columns read unpacked
-        if (full < nc) {
-          pack_b<T>({&pr.b(pc, jc + full), kc, nc - full, pr.b.row_stride, pr.b.col_stride}, nr,
-                    b_pack);
+      for (int64_t i0 = m0; i0 < m1; i0 += mr) {
+        const int rows = static_cast<int>(std::min<int64_t>(mr, m1 - i0));
+        // The A micro-panel is prepared here, one at a time, rather than as an MC block: it is
+        // the only part of A the jr loop reuses, and a 12 × KC panel stays in L1 where a block
+        // would crowd the packed B block out of L2. Re-preparing it for every NC block of
+        // columns costs MR·KC copies per MR·NC·KC FMAs.
+        GemmUkernel<T> kernel = cfg.family->direct_a_kernels[rows];
+        const T* a_panel = &pr.a(i0, pc);
+        int64_t lda = pr.a.row_stride;
+        if (pr.a_mode == AMode::panels) {
+          pack_a<T>({a_panel, rows, kc, pr.a.row_stride, pr.a.col_stride}, mr, a_pack);
+          kernel = cfg.family->kernels[rows];
+          a_panel = a_pack;
+        } else if (pr.a_mode == AMode::row_copy) {
+          for (int i = 0; i < rows; ++i) std::copy_n(&pr.a(i0 + i, pc), kc, a_pack + i * lda_copy);
+          a_panel = a_pack;
+          lda = lda_copy;
         }
-        for (int64_t ir = 0; ir < mc; ir += mr) {
-          const int rows = static_cast<int>(std::min<int64_t>(mr, mc - ir));
-          GemmUkernel<T> kernel = cfg.family->direct_a_kernels[rows];
-          const T* a_panel = &pr.a(ic + ir, pc);
-          int64_t lda = pr.a.row_stride;
-          if (pr.a_mode == AMode::panels) {
-            kernel = cfg.family->kernels[rows];
-            a_panel = a_pack + ir * kc;
-          } else if (pr.a_mode == AMode::row_copy) {
-            a_panel = a_pack + ir * lda_copy;
-            lda = lda_copy;
+        for (int64_t jr = 0; jr < nc; jr += nr) {
+          const int64_t cols = std::min<int64_t>(nr, nc - jr);
+          const T* b_panel;
+          int64_t ldb;
+          if (jr < full) {
+            b_panel = &pr.b(pc, jc + jr);
+            ldb = pr.b.row_stride;
+          } else {
+            b_panel = b_pack + (jr - full) * kc;
+            ldb = nr;
           }
-          for (int64_t jr = 0; jr < nc; jr += nr) {
-            const int64_t cols = std::min<int64_t>(nr, nc - jr);
-            const T* b_panel;
-            int64_t ldb;
-            if (jr < full) {
-              b_panel = &pr.b(pc, jc + jr);
-              ldb = pr.b.row_stride;
-            } else {
-              b_panel = b_pack + (jr - full) * kc;
-              ldb = nr;
-            }
-            const int64_t i0 = ic + ir, j0 = jc + jr;
-            if (cols == nr && pr.c.col_stride == 1) {
-              kernel(kc, a_panel, lda, b_panel, ldb, &pr.c(i0, j0), pr.c.row_stride, e.alpha, beta);
-            } else {
-              kernel(kc, a_panel, lda, b_panel, ldb, tile, nr, e.alpha, T(0));
-              for (int i = 0; i < rows; ++i) {
-                for (int64_t j = 0; j < cols; ++j) {
-                  T& out = pr.c(i0 + i, j0 + j);
-                  out = beta == T(0) ? tile[i * nr + j] : beta * out + tile[i * nr + j];
-                }
+          const int64_t j0 = jc + jr;
+          if (cols == nr && pr.c.col_stride == 1) {
+            // The kernel reads and writes its C tile only after its k loop: fetching the tile
+            // now (C of a large problem lives in L3 or DRAM) overlaps the misses with the FMAs.
+            // Issued here rather than in the kernel, whose registers are all spoken for.
+            for (int i = 0; i < rows; ++i) {
+              for (int j = 0; j < nr; j += 64 / static_cast<int>(sizeof(T))) {
+                __builtin_prefetch(&pr.c(i0 + i, j0 + j), 1, 3);
               }
             }
-            if (last) finish_rows(pr, i0, rows, j0, cols);
+            kernel(kc, a_panel, lda, b_panel, ldb, &pr.c(i0, j0), pr.c.row_stride, e.alpha, beta);
+          } else {
+            kernel(kc, a_panel, lda, b_panel, ldb, tile, nr, e.alpha, T(0));
+            for (int i = 0; i < rows; ++i) {
+              for (int64_t j = 0; j < cols; ++j) {
+                T& out = pr.c(i0 + i, j0 + j);
+                out = beta == T(0) ? tile[i * nr + j] : beta * out + tile[i * nr + j];
+              }
+            }
           }
+          if (last) finish_rows(pr, i0, rows, j0, cols);
         }
       }
     }

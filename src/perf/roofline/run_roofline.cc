@@ -232,6 +232,15 @@ RooflineReport run_roofline(const RooflineOptions& options) {
           far.size(), bytes_label(dram.min_bytes)));
     }
   }
+  if (report.roofs.memory.empty() && !envelope.empty()) {
+    // Not one flat stretch (a short sweep on a busy machine): one roof over the whole sweep, its
+    // median, so kernels can still be placed; the warning below says what it is worth.
+    std::vector<double> v;
+    for (const auto& e : envelope) v.push_back(e.second);
+    std::sort(v.begin(), v.end());
+    report.roofs.memory.push_back({"all sizes", envelope.front().first, envelope.back().first,
+                                   v[v.size() / 2], static_cast<int>(v.size())});
+  }
   std::string levels;
   for (const auto& p : report.roofs.memory) {
     levels += fmt::format(" {} {:.1f} GB/s ({}..{});", p.level, p.gbs, bytes_label(p.min_bytes),

@@ -22,15 +22,6 @@ void gemm_ukernel(int64_t kc, const typename V::T* a, int64_t lda, const typenam
                   typename V::T* c, int64_t ldc, typename V::T alpha, typename V::T beta) {
   using Reg = typename V::Reg;
   constexpr int kW = V::kWidth;
-  // The C tile is touched only after the k loop; start fetching it now so its cache misses
-  // (C of a large problem lives in L3) overlap with the FMAs instead of following them.
-#pragma GCC unroll 16
-  for (int i = 0; i < kRows; ++i) {
-#pragma GCC unroll 4
-    for (int v = 0; v < kVecs * kW; v += 64 / sizeof(typename V::T)) {
-      __builtin_prefetch(c + i * ldc + v, 1, 3);
-    }
-  }
   // Short tiles (a few rows, the M = 1 of a decoder step) have too few accumulators to cover
   // the FMA latency (2 pipes × 4 cycles ⇒ 8 chains in flight), so they run kSplit interleaved
   // partial sums over k (k step p goes to chain p mod kSplit), added at the end. The order is
