@@ -72,58 +72,67 @@ HWY_INLINE V ExpInRange(D d, V t) {
   }
 }
 
-// 2^z for float32 z in [-125, 125], relative error <= 2.7e-6 (+ rounding): z = n + f with
-// n = round(z), |f| <= 1/2; 2^f by a degree-4 minimax polynomial for relative error on
-// [-1/2, 1/2] (Remez, 2.6e-6; coefficients rounded to float32, error re-checked at 2.7e-6);
-// the 2^n scale is exact (vscalefps on AVX-512, exponent-field arithmetic elsewhere).
-// Five dependent FMAs instead of a 1-ULP exp's nine: the tanh-GELU contract is 1e-5 relative.
+// 2^f for float32 |f| <= 1/2, relative error <= 2.7e-6 (+ rounding): a degree-4 minimax
+// polynomial for relative error (Remez, 2.6e-6; coefficients rounded to float32, error
+// re-checked at 2.7e-6). Five dependent FMAs instead of a 1-ULP exp's nine: the tanh-GELU
+// contract is 1e-5 relative.
 template <class D, class V>
-HWY_INLINE V Exp2Coarse(D d, V z) {
-  const V n = hn::Round(z);
-  const V f = hn::Sub(z, n);
+HWY_INLINE V Exp2Fraction(D d, V f) {
   V p = hn::MulAdd(hn::Set(d, 0.009570102207362652f), f, hn::Set(d, 0.05591785907745361f));
   p = hn::MulAdd(p, f, hn::Set(d, 0.240247443318367f));
   p = hn::MulAdd(p, f, hn::Set(d, 0.6931217908859253f));
-  p = hn::MulAdd(p, f, hn::Set(d, 0.9999992847442627f));
-#if HWY_TARGET == HWY_AVX3
-  return V{_mm512_scalef_ps(p.raw, n.raw)};
-#else
-  const hn::Rebind<int32_t, D> di;
-  const auto biased = hn::Add(hn::ConvertTo(di, n), hn::Set(di, 127));
-  return hn::Mul(p, hn::BitCast(d, hn::ShiftLeft<23>(biased)));
-#endif
+  return hn::MulAdd(p, f, hn::Set(d, 0.9999992847442627f));
 }
 
 // GELU, tanh form, through the identity 0.5·(1 + tanh(u)) = σ(2u) = 1/(1 + e^-2u):
-//   gelu(x) = x / (1 + e^-2u), 2u = x·(kGeluA + kGeluB·x²), x clamped to ±kGeluCut for the
-// argument. One exp and one division instead of tanh's expm1 and division, and no 1 + tanh(u)
+//   gelu(x) = x / (1 + e^-2u), 2u = x·(kGeluA + kGeluB·x²).
+// One exp and one division instead of tanh's expm1 and division, and no 1 + tanh(u)
 // cancellation for negative x (the result keeps its relative accuracy down to the cut).
-// float32 error: e^-2u = 2^z, z = -2u·log2(e) carries <= ~3 ULP (constants, x², two roundings)
-// which turns into a relative error of |z|·ln2·3·2^-24 in 2^z; plus 2.7e-6 (Exp2Coarse), and
-// the result inherits at most that relative error times e/(1 + e) <= 1, plus 1 ULP (division).
-// Where |gelu| >= 1e-3 (x > -3.2: |z| <= 31) that is <= 4e-6 relative; below it the 1e-6
-// absolute term dominates. float64: Highway's 1-ULP Exp and IEEE division.
+// float32: e^-2u = 2^z, z = -2u·log2(e) = n + f (n = round(z), |f| <= 1/2), 2^f by
+// Exp2Fraction and 2^n exact. z carries <= ~3 ULP (constants, x², two roundings), which turns
+// into a relative error of |z|·ln2·3·2^-24 in 2^z; plus 2.7e-6 (Exp2Fraction), and the result
+// inherits at most that relative error times e/(1 + e) <= 1, plus 1 ULP (division). Where
+// |gelu| >= 1e-3 (x > -3.2: |z| <= 31) that is <= 4e-6 relative; below it the 1e-6 absolute
+// term dominates. float64: Highway's 1-ULP Exp and IEEE division.
 // The sweep in tests/elementwise/gelu_accuracy_test.cc checks it against the float64 formula.
-// Limits: x >= 9 → x / (1 + e^-66) = x (so +inf → +inf); x < -9 → 0 (so -inf → 0, never
-// -inf / e^66 = -inf); NaN → NaN (the division carries it; the clamp may not).
+// Limits: +inf → +inf; x < -9 → 0 (so -inf → 0, never -inf / inf = NaN); NaN → NaN.
 struct GeluTanh {
   template <class D, class V>
   HWY_INLINE V operator()(D d, V x) const {
     using T = hn::TFromD<D>;
-    const V cut = hn::Set(d, static_cast<T>(kGeluCut));
-    const V xc = hn::Min(hn::Max(x, hn::Neg(cut)), cut);
+    constexpr double kLog2e = 1.44269504088896340736;
+    const V neg_cut = hn::Set(d, static_cast<T>(-kGeluCut));
+#if HWY_TARGET == HWY_AVX3
+    if constexpr (sizeof(T) == 4) {
+      // Without a clamp: vreduceps gives f = z - round(z) and maps ±inf to 0, vscalefps scales
+      // by 2^n for any n (2^+inf = inf, 2^-inf = 0), so huge |x| (x² = inf) runs through to the
+      // limits x / 1 = x and x / inf = -0. Only -inf / inf needs the mask, which the masked
+      // division applies for free (NaN compares "not less" and keeps its NaN).
+      const V x2 = hn::Mul(x, x);
+      const V z = hn::Mul(x, hn::MulAdd(hn::Set(d, static_cast<T>(-kGeluB * kLog2e)), x2,
+                                        hn::Set(d, static_cast<T>(-kGeluA * kLog2e))));
+      const V f{_mm512_reduce_ps(z.raw, _MM_FROUND_TO_NEAREST_INT)};
+      const V e{_mm512_scalef_ps(Exp2Fraction(d, f).raw, hn::Sub(z, f).raw)};
+      const __mmask16 keep = _mm512_cmp_ps_mask(x.raw, neg_cut.raw, _CMP_NLT_UQ);
+      return V{_mm512_maskz_div_ps(keep, x.raw, hn::Add(hn::Set(d, 1.0f), e).raw)};
+    }
+#endif
+    // x clamped to ±kGeluCut for the argument: bounds x² and keeps 2^n representable.
+    const V xc = hn::Min(hn::Max(x, neg_cut), hn::Neg(neg_cut));
     const V x2 = hn::Mul(xc, xc);
     V e;
     if constexpr (sizeof(T) == 4) {
-      constexpr double kLog2e = 1.44269504088896340736;
-      // |z| <= 66.4·log2(e) = 95.8: inside Exp2Coarse's range.
+      // |z| <= 66.4·log2(e) = 95.8, so n + 127 is a valid biased exponent.
       const V z = hn::Mul(xc, hn::MulAdd(hn::Set(d, static_cast<T>(-kGeluB * kLog2e)), x2,
                                          hn::Set(d, static_cast<T>(-kGeluA * kLog2e))));
-      e = Exp2Coarse(d, z);
+      const V n = hn::Round(z);
+      const hn::Rebind<int32_t, D> di;
+      const auto biased = hn::Add(hn::ConvertTo(di, n), hn::Set(di, 127));
+      e = hn::Mul(Exp2Fraction(d, hn::Sub(z, n)), hn::BitCast(d, hn::ShiftLeft<23>(biased)));
     } else {
       e = hn::Exp(d, hn::Mul(xc, hn::MulAdd(hn::Set(d, -kGeluB), x2, hn::Set(d, -kGeluA))));
     }
-    return hn::IfThenZeroElse(hn::Lt(x, hn::Neg(cut)), hn::Div(x, hn::Add(hn::Set(d, T{1}), e)));
+    return hn::IfThenZeroElse(hn::Lt(x, neg_cut), hn::Div(x, hn::Add(hn::Set(d, T{1}), e)));
   }
 };
 
