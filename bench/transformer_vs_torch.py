@@ -9,8 +9,9 @@ with torch.set_num_threads(threads). Ours is `tinyaccel profile transformer --js
 the median of its timed forward passes. The naive twin runs once at the full size by default
 (--naive-iterations), timed, never extrapolated.
 
-Each --torch-python interpreter (default Debian's /usr/bin/python3 with python3-torch 1.13) is
-timed in its own subprocess, so a newer PyTorch in a virtual environment can be compared too.
+Each --torch-python interpreter (default: Debian's /usr/bin/python3 with python3-torch 1.13, and
+the checkout's .venv/bin/python with the newest PyPI torch when scripts/peers-venv made it) is
+timed in its own subprocess.
 
 usage: /usr/bin/python3 bench/transformer_vs_torch.py [--cli build/apps/tinyaccel/tinyaccel]
        [--d-model 768 --heads 12 --ffn 3072 --seq 512 --batch 1 --threads 2] [--rounds 3]
@@ -97,7 +98,8 @@ def main():
     args = p.parse_args()
     if args.worker:
         return worker(args)
-    pythons = args.torch_python or ["/usr/bin/python3"]
+    venv = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".venv", "bin", "python")
+    pythons = args.torch_python or ["/usr/bin/python3"] + ([venv] if os.path.exists(venv) else [])
     if not os.access(args.cli, os.X_OK):
         sys.exit(f"transformer_vs_torch.py: no tinyaccel CLI at {args.cli} (pass --cli)")
     tmp = tempfile.mkdtemp(prefix="tinyaccel_vs_torch_")

@@ -239,10 +239,12 @@ tinyaccel::cli::Runner setup(CLI::App& cmd) {
   auto opts = std::make_shared<Options>();
   cmd.add_option("--sizes", opts->sizes,
                  "Sizes: N, NK, NM elements (rows of 1024) or ROWSxCOLS "
-                 "(default: 1K 4K 16K 64K 256K 1M 2000x2000 16M)");
+                 "(default: 1K 4K 16K 64K 256K 1M 2000x2000 16M)")
+      ->delimiter(',');
   cmd.add_option("--ops", opts->ops,
                  "Ops (default: all): gelu gelu_erf bias_gelu layernorm add_layernorm softmax "
-                 "add_mul");
+                 "add_mul")
+      ->delimiter(',');
   cmd.add_option("--dtype", opts->dtype, "float32 or float64")->capture_default_str();
   cmd.add_option("--threads", opts->threads,
                  "Threads (default: TINYACCEL_NUM_THREADS, else all CPUs)")
@@ -264,7 +266,7 @@ tinyaccel::cli::Runner setup(CLI::App& cmd) {
       "2000x2000 float32 input with the same thread count (bench/peers/torch_gelu.py).\n\n"
       "Examples:\n"
       "  tinyaccel bench fusion --threads 2\n"
-      "  tinyaccel bench fusion --quick --ops gelu --sizes 2000x2000\n"
+      "  tinyaccel bench fusion --ops gelu,bias_gelu --sizes 1M,2000x2000 --threads 2\n"
       "  tinyaccel bench fusion --json > fusion.json\n"
       "  tinyaccel bench fusion --torch .venv/bin/python --ops gelu --sizes 2000x2000");
   return [opts] {
