@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <tinyaccel/errors.hpp>
+#include <tinyaccel/nn.hpp>
+#include <tinyaccel/profiler.hpp>
 #include <tinyaccel/roofline.hpp>
 
 using namespace tinyaccel;
@@ -82,4 +84,24 @@ TEST(RooflineProbes, RunRooflineEndToEndOnASmallSweep) {
   EXPECT_FALSE(progress.empty());
   EXPECT_EQ(progress[0].rfind("[roofline] ", 0), 0u);
   EXPECT_FALSE(r.metadata.empty());
+}
+
+TEST(RooflineProbes, DefaultKernelsIncludeTheTransformerBlockLayers) {
+  RooflineOptions o;
+  o.quick = true;
+  o.threads = 1;
+  o.max_working_set_bytes = 64 << 10;
+  const RooflineReport r = run_roofline(o);
+  int64_t block_flops = 0;
+  int layers = 0;
+  for (const Placement& p : r.placements) {
+    if (p.point.name.rfind("block ", 0) == 0) {
+      block_flops += p.point.cost.flops;
+      EXPECT_GT(p.point.seconds, 0) << p.point.name;
+      ++layers;
+    }
+  }
+  EXPECT_EQ(layers, 9);  // norm1, in_proj, scores, softmax, context, out_proj, norm2, linear1/2
+  EXPECT_EQ(block_flops,
+            count_flops(nn::TransformerBlock(nn::TransformerConfig{}, 1), Shape{1, 128, 768}));
 }

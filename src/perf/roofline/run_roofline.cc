@@ -8,6 +8,8 @@
 #include <fmt/format.h>
 #include "perf/probes/pinned_team.hpp"
 #include "tinyaccel/errors.hpp"
+#include "tinyaccel/nn.hpp"
+#include "tinyaccel/profiler.hpp"
 #include "tinyaccel/roofline.hpp"
 #include "tinyaccel/threads.hpp"
 
@@ -99,6 +101,33 @@ class ThreadsGuard {
  private:
   int saved_;
 };
+
+}  // namespace
+
+namespace {
+
+// The default transformer block's layers (768/12/3072, batch 1; seq 512, 128 when quick),
+// each placed by the profiler as "block <layer>" with the cost the model declares for it.
+void place_transformer_layers(bool quick, RooflineReport& report,
+                              const std::function<void(const std::string&)>& progress) {
+  const int64_t seq = quick ? 128 : 512;
+  try {
+    const nn::TransformerBlock block(nn::TransformerConfig{}, 1);
+    ProfileOptions po;
+    po.warmup = 1;
+    po.iterations = quick ? 3 : 5;
+    const ForwardProfile fp = profile_forward_pass(block, randn({1, seq, 768}, 2), report.roofs, po);
+    for (const LayerProfile& layer : fp.layers) {
+      Placement p = layer.placement;
+      p.point.name = "block " + layer.name;
+      report.placements.push_back(p);
+    }
+    progress(fmt::format("transformer block (1x{}x768): {} layers placed, {:.3g} ms per pass", seq,
+                         fp.layers.size(), 1e3 * fp.total.median_s));
+  } catch (const std::exception& e) {
+    report.warnings.push_back(std::string("skipped the transformer block's layers: ") + e.what());
+  }
+}
 
 }  // namespace
 
@@ -281,6 +310,7 @@ RooflineReport run_roofline(const RooflineOptions& options) {
                            100 * p.efficiency, p.level));
       report.placements.push_back(p);
     }
+    if (options.kernels.empty()) place_transformer_layers(options.quick, report, progress);
     std::string noisy, above;
     for (const auto& p : report.placements) {
       if (p.point.timing.noisy()) {
