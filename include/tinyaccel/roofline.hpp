@@ -116,13 +116,18 @@ struct PlateauOptions {
   // named L1, L2, ... in size order and the last one "DRAM" if there are at least two and it
   // reaches dram_min_bytes (pass ~2× the last-level cache).
   std::vector<int64_t> cache_bytes;
+  // With cache_bytes, a flat stretch that straddles a capacity is two levels when the medians of
+  // its two sides differ by more than this.
+  double level_step = 0.08;
   int64_t dram_min_bytes = 0;
 };
 
 // Finds the plateaus of a bandwidth curve (points as (working-set bytes, GB/s), any order).
 // A pure function: groups consecutive points whose bandwidth stays within the tolerance of the
-// group's median, drops groups shorter than min_points (transitions), merges neighbouring groups
-// whose medians are within the tolerance, then names them (see PlateauOptions).
+// group's median (split at a cache capacity where the two sides differ by level_step), drops
+// groups shorter than min_points (transitions), merges neighbouring groups whose medians are
+// within the tolerance (or, with cache capacities, that fall in the same cache), then names them
+// (see PlateauOptions).
 std::vector<Plateau> detect_plateaus(std::vector<std::pair<int64_t, double>> curve,
                                      const PlateauOptions& options = {});
 

@@ -165,3 +165,27 @@ TEST(RooflinePlateaus, NamedAfterTheCachesThatHoldThem) {
   o.cache_bytes = {1 << 20};
   EXPECT_EQ(detect_plateaus({{4096, 9}, {8192, 9}, {16384, 9}}, o)[0].level, "L1");
 }
+
+TEST(RooflinePlateaus, CloseLevelsSplitAtTheCacheCapacity) {
+  // The envelope measured on a 2-core Zen 4 (GB/s): L2 (2 × 1 MiB) ~230 and L3 (32 MiB) ~195
+  // are within the 20% tolerance of each other, but on either side of L2's capacity.
+  const Curve c = {{4 << 10, 369},    {8 << 10, 429},    {16 << 10, 503},   {32 << 10, 536},
+                   {64 << 10, 528},   {90 << 10, 240},   {128 << 10, 234},  {256 << 10, 234},
+                   {512 << 10, 235},  {1024 << 10, 230}, {1448 << 10, 220}, {2048 << 10, 198},
+                   {2896 << 10, 194}, {4096 << 10, 195}, {8192 << 10, 198}, {16384 << 10, 198},
+                   {23170 << 10, 143}, {32768 << 10, 105}, {46340 << 10, 70}, {65536 << 10, 57},
+                   {92681 << 10, 55}, {131072 << 10, 53}, {262144 << 10, 50}};
+  PlateauOptions o;
+  o.cache_bytes = {64 << 10, 2 << 20, 32 << 20};
+  const auto p = detect_plateaus(c, o);
+  ASSERT_EQ(p.size(), 4u);
+  EXPECT_EQ(p[1].level, "L2");
+  EXPECT_EQ(p[1].max_bytes, 2 << 20);
+  EXPECT_NEAR(p[1].gbs, 232, 3);
+  EXPECT_EQ(p[2].level, "L3");
+  EXPECT_EQ(p[2].min_bytes, 2896 << 10);
+  EXPECT_NEAR(p[2].gbs, 196, 3);
+  EXPECT_EQ(p[3].level, "DRAM");
+  // Without capacities the same curve keeps them together (the tolerance is all there is).
+  EXPECT_EQ(detect_plateaus(c).size(), 3u);
+}
