@@ -88,7 +88,7 @@ void system_section(Report& r) {
       {"ISA (detected / active)", fmt::format("{} / {}", tinyaccel::isa_name(info.detected_isa),
                                               tinyaccel::isa_name(info.active_isa))},
       {"caches", caches},
-      {"BLAS", info.blas.vendor + " " + info.blas.config},
+      {"BLAS", info.blas.config},
       {"threads used", std::to_string(tinyaccel::num_threads())},
       {"build", info.build_type + ", " + info.compiler},
       {"OS", info.os},

@@ -83,7 +83,7 @@ OpCost matmul_cost(const Shape& a, const Shape& b, DType dtype);
 // Which BLAS this build links: vendor, version/config string and its current thread count.
 struct BlasInfo {
   std::string vendor;
-  std::string config;
+  std::string config;  // starts with the library's name and version ("OpenBLAS 0.3.21 ...")
   int threads = 0;
 };
 BlasInfo blas_info();

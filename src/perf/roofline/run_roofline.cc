@@ -83,9 +83,7 @@ void collect_metadata(int threads, bool quick, RooflineReport& report) {
     md.emplace_back("tinyaccel_version", info.version);
     md.emplace_back("compiler", info.compiler);
     md.emplace_back("build_type", info.build_type);
-    // OpenBLAS's config string already starts with its name.
-    const bool named = info.blas.config.rfind(info.blas.vendor, 0) == 0;
-    md.emplace_back("blas", named ? info.blas.config : info.blas.vendor + " " + info.blas.config);
+    md.emplace_back("blas", info.blas.config);
   } catch (const std::exception& e) {
     md.emplace_back("system_info_error", e.what());
   }
