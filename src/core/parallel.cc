@@ -16,10 +16,13 @@ thread_local bool t_inside_parallel = false;
 
 // Hand-off without the kernel: each worker has its own ticket, bumped by run() only for the
 // workers that take part, so a worker never picks up a job meant for fewer threads. Workers and
-// the caller poll (with pause) for kSpinIterations before sleeping on a condition variable:
-// back-to-back kernels (a GEMM per layer) then start and finish within a microsecond or so,
-// where a futex sleep and wake-up costs several (more in a VM), while an idle pool sleeps.
-constexpr int kSpinIterations = 1 << 14;  // ~0.1 ms of polling
+// the caller poll before sleeping on a condition variable: back-to-back kernels (a GEMM per
+// layer) then start and finish within a microsecond or so, where a futex sleep and wake-up costs
+// several (more in a VM), while an idle pool sleeps. The poll pauses first, then yields, so a
+// thread sharing its CPU with the one it waits for (a new worker starts on its creator's CPU)
+// lets it run instead of burning the time slice.
+constexpr int kPauseIterations = 1 << 9;   // ~10 µs
+constexpr int kYieldIterations = 1 << 11;  // ~1 ms more
 
 inline void cpu_relax() {
 #if defined(__x86_64__) || defined(__i386__)
@@ -29,9 +32,13 @@ inline void cpu_relax() {
 
 template <typename Ready>
 bool poll(Ready ready) {
-  for (int spin = 0; spin < kSpinIterations; ++spin) {
+  for (int spin = 0; spin < kPauseIterations; ++spin) {
     if (ready()) return true;
     cpu_relax();
+  }
+  for (int spin = 0; spin < kYieldIterations; ++spin) {
+    if (ready()) return true;
+    std::this_thread::yield();
   }
   return ready();
 }
