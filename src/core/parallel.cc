@@ -1,5 +1,8 @@
 #include "core/parallel.hpp"
 
+#include <pthread.h>
+#include <sched.h>
+
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
@@ -43,6 +46,21 @@ bool poll(Ready ready) {
   return ready();
 }
 
+// A new thread starts on its creator's CPU; with both polling they would take turns on it while
+// another CPU idles until the scheduler rebalances (seen to last whole benchmark runs). A worker
+// therefore moves itself off its creator's CPU once, then takes its full CPU mask back: a
+// starting place, not a pin.
+void start_away_from(int creator_cpu) {
+  cpu_set_t allowed;
+  if (creator_cpu < 0 || sched_getaffinity(0, sizeof allowed, &allowed) != 0) return;
+  if (CPU_COUNT(&allowed) < 2 || !CPU_ISSET(creator_cpu, &allowed)) return;
+  cpu_set_t away = allowed;
+  CPU_CLR(creator_cpu, &away);
+  if (pthread_setaffinity_np(pthread_self(), sizeof away, &away) == 0) {
+    pthread_setaffinity_np(pthread_self(), sizeof allowed, &allowed);
+  }
+}
+
 class WorkerPool {
  public:
   void run(int nthreads, const std::function<void(int, int)>& fn) {
@@ -50,7 +68,10 @@ class WorkerPool {
     while (static_cast<int>(workers_.size()) < nthreads - 1) {
       auto worker = std::make_unique<Worker>();
       const int id = static_cast<int>(workers_.size()) + 1;
-      worker->thread = std::thread([this, w = worker.get(), id] { work(*w, id); });
+      worker->thread = std::thread([this, w = worker.get(), id, cpu = sched_getcpu()] {
+        start_away_from(cpu);
+        work(*w, id);
+      });
       workers_.push_back(std::move(worker));
     }
     job_ = &fn;
