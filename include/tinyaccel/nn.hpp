@@ -82,23 +82,19 @@ class Linear : public Module {
   Shape output_shape(const Shape& input) const override;
   std::vector<LayerCost> layer_costs(const Shape& input) const override;
   StateDict state_dict() const override;
-  DType dtype() const override { return weight_t_.dtype(); }
+  DType dtype() const override { return weight_.dtype(); }
 
-  int64_t in_features() const { return weight_t_.size(0); }
-  int64_t out_features() const { return weight_t_.size(1); }
+  int64_t in_features() const { return weight_.size(1); }
+  int64_t out_features() const { return weight_.size(0); }
   Activation activation() const { return activation_; }
-  // (out_features, in_features), PyTorch's layout: a transposed view of the stored Wᵀ.
-  Tensor weight() const { return weight_t_.mT(); }
+  const Tensor& weight() const { return weight_; }
   const std::optional<Tensor>& bias() const { return bias_; }
   // The cost of this layer (GEMM + epilogue) on an input of this shape; with `accumulate`, of
   // forward_accumulate (the old output is read and added: one more FLOP and element per output).
   OpCost cost(const Shape& input, bool accumulate = false) const;
 
  private:
-  // Wᵀ, contiguous (in_features, out_features): the GEMM's B operand with contiguous rows, read
-  // or packed without a transpose on every call (a strided Wᵀ measured 5-7% slower at
-  // 512×768×3072).
-  Tensor weight_t_;
+  Tensor weight_;
   std::optional<Tensor> bias_;
   Activation activation_;
 };

@@ -55,22 +55,19 @@ Linear::Linear(int64_t in_features, int64_t out_features, uint64_t seed, bool bi
   // nn.Linear's reset_parameters: kaiming_uniform(a=√5) on the weight is U(-1/√in, 1/√in), and
   // the bias is U(-1/√in, 1/√in).
   const double bound = 1.0 / std::sqrt(static_cast<double>(in_features));
-  weight_t_ = detail::uniform({out_features, in_features}, bound, detail::derive_seed(seed, 0), dtype)
-                  .mT()
-                  .contiguous();
+  weight_ = detail::uniform({out_features, in_features}, bound, detail::derive_seed(seed, 0), dtype);
   if (bias) bias_ = detail::uniform({out_features}, bound, detail::derive_seed(seed, 1), dtype);
 }
 
 Linear::Linear(Tensor weight, std::optional<Tensor> bias, Activation activation,
                const std::string& label)
-    : activation_(activation) {
-  detail::expect_shape(weight, {-1, -1}, label + ".weight");
-  weight_t_ = weight.mT().contiguous();
+    : weight_(weight.contiguous()), activation_(activation) {
+  detail::expect_shape(weight_, {-1, -1}, label + ".weight");
   if (bias) {
-    detail::expect_shape(*bias, {weight.size(0)}, label + ".bias");
-    if (bias->dtype() != weight.dtype()) {
+    detail::expect_shape(*bias, {weight_.size(0)}, label + ".bias");
+    if (bias->dtype() != weight_.dtype()) {
       throw DTypeError(label + ".bias is " + dtype_name(bias->dtype()) + " but " + label +
-                       ".weight is " + dtype_name(weight.dtype()));
+                       ".weight is " + dtype_name(weight_.dtype()));
     }
     bias_ = bias->contiguous();
   }
@@ -86,20 +83,16 @@ Shape Linear::output_shape(const Shape& input) const {
 Tensor Linear::forward(const Tensor& x, Path path) const {
   expect_features(x, in_features(), "Linear");
   expect_dtype(x, dtype(), "Linear");
+  if (path == Path::accelerated) return linear(x, weight_, bias_, activation_);
+  // Reference kernels only: the naive GEMM (its bias add is one addition per element), then the
+  // element-wise engine's scalar activation.
   Tensor out = Tensor::empty(output_shape(x.shape()), dtype());
   Tensor c = out.reshape({leading_rows(x.shape()), out_features()});
   if (c.numel() == 0) return out;
   GemmOptions options;
   options.bias = bias_;
-  if (path == Path::accelerated) {
-    options.activation = activation_;
-    fused_gemm(x.reshape({-1, in_features()}), weight_t_, c, options);
-    return out;
-  }
-  // Reference kernels only: the naive GEMM (its bias add is one addition per element), then the
-  // element-wise engine's scalar activation.
   options.backend = Backend::naive;
-  fused_gemm(x.reshape({-1, in_features()}), weight_t_, c, options);
+  fused_gemm(x.reshape({-1, in_features()}), weight_.mT(), c, options);
   switch (activation_) {
     case Activation::none: return out;
     case Activation::gelu: return naive::gelu(out);
@@ -130,7 +123,7 @@ void Linear::forward_accumulate(const Tensor& x, Tensor& out, Path path) const {
   options.bias = bias_;
   options.activation = activation_;
   options.backend = path == Path::naive ? Backend::naive : Backend::automatic;
-  fused_gemm(x.reshape({-1, in_features()}), weight_t_, c, options);
+  fused_gemm(x.reshape({-1, in_features()}), weight_.mT(), c, options);
 }
 
 OpCost Linear::cost(const Shape& input, bool accumulate) const {
@@ -155,7 +148,7 @@ std::vector<LayerCost> Linear::layer_costs(const Shape& input) const {
 }
 
 StateDict Linear::state_dict() const {
-  StateDict s{{"weight", weight()}};
+  StateDict s{{"weight", weight_}};
   if (bias_) s.emplace("bias", *bias_);
   return s;
 }
