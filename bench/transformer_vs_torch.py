@@ -98,7 +98,8 @@ def main():
     args = p.parse_args()
     if args.worker:
         return worker(args)
-    venv = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".venv", "bin", "python")
+    venv = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".venv",
+                                         "bin", "python"))
     pythons = args.torch_python or ["/usr/bin/python3"] + ([venv] if os.path.exists(venv) else [])
     if not os.access(args.cli, os.X_OK):
         sys.exit(f"transformer_vs_torch.py: no tinyaccel CLI at {args.cli} (pass --cli)")
