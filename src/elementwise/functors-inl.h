@@ -97,10 +97,17 @@ HWY_INLINE V Exp2Fraction(D d, V f) {
 // The sweep in tests/elementwise/gelu_accuracy_test.cc checks it against the float64 formula.
 // Limits: +inf → +inf; x < -9 → 0 (so -inf → 0, never -inf / inf = NaN); NaN → NaN.
 struct GeluTanh {
+  // z = -2u·log2(e) = v·(a + b·v²), the float32 exp2 argument.
+  template <class D, class V>
+  static HWY_INLINE V Log2Argument(D d, V v) {
+    constexpr double kLog2e = 1.44269504088896340736;
+    return hn::Mul(v, hn::MulAdd(hn::Set(d, static_cast<float>(-kGeluB * kLog2e)), hn::Mul(v, v),
+                                 hn::Set(d, static_cast<float>(-kGeluA * kLog2e))));
+  }
+
   template <class D, class V>
   HWY_INLINE V operator()(D d, V x) const {
     using T = hn::TFromD<D>;
-    constexpr double kLog2e = 1.44269504088896340736;
     const V neg_cut = hn::Set(d, static_cast<T>(-kGeluCut));
 #if HWY_TARGET == HWY_AVX3
     if constexpr (sizeof(T) == 4) {
@@ -108,9 +115,7 @@ struct GeluTanh {
       // by 2^n for any n (2^+inf = inf, 2^-inf = 0), so huge |x| (x² = inf) runs through to the
       // limits x / 1 = x and x / inf = -0. Only -inf / inf needs the mask, which the masked
       // division applies for free (NaN compares "not less" and keeps its NaN).
-      const V x2 = hn::Mul(x, x);
-      const V z = hn::Mul(x, hn::MulAdd(hn::Set(d, static_cast<T>(-kGeluB * kLog2e)), x2,
-                                        hn::Set(d, static_cast<T>(-kGeluA * kLog2e))));
+      const V z = Log2Argument(d, x);
       const V f{_mm512_reduce_ps(z.raw, _MM_FROUND_TO_NEAREST_INT)};
       const V e{_mm512_scalef_ps(Exp2Fraction(d, f).raw, hn::Sub(z, f).raw)};
       const __mmask16 keep = _mm512_cmp_ps_mask(x.raw, neg_cut.raw, _CMP_NLT_UQ);
@@ -119,18 +124,17 @@ struct GeluTanh {
 #endif
     // x clamped to ±kGeluCut for the argument: bounds x² and keeps 2^n representable.
     const V xc = hn::Min(hn::Max(x, neg_cut), hn::Neg(neg_cut));
-    const V x2 = hn::Mul(xc, xc);
     V e;
     if constexpr (sizeof(T) == 4) {
       // |z| <= 66.4·log2(e) = 95.8, so n + 127 is a valid biased exponent.
-      const V z = hn::Mul(xc, hn::MulAdd(hn::Set(d, static_cast<T>(-kGeluB * kLog2e)), x2,
-                                         hn::Set(d, static_cast<T>(-kGeluA * kLog2e))));
+      const V z = Log2Argument(d, xc);
       const V n = hn::Round(z);
       const hn::Rebind<int32_t, D> di;
       const auto biased = hn::Add(hn::ConvertTo(di, n), hn::Set(di, 127));
       e = hn::Mul(Exp2Fraction(d, hn::Sub(z, n)), hn::BitCast(d, hn::ShiftLeft<23>(biased)));
     } else {
-      e = hn::Exp(d, hn::Mul(xc, hn::MulAdd(hn::Set(d, -kGeluB), x2, hn::Set(d, -kGeluA))));
+      e = hn::Exp(d, hn::Mul(xc, hn::MulAdd(hn::Set(d, -kGeluB), hn::Mul(xc, xc),
+                                            hn::Set(d, -kGeluA))));
     }
     return hn::IfThenZeroElse(hn::Lt(x, neg_cut), hn::Div(x, hn::Add(hn::Set(d, T{1}), e)));
   }

@@ -191,25 +191,22 @@ void run_band(const Problem<T>& pr, int64_t m0, int64_t m1, int64_t n0, int64_t 
 }
 
 // One row of C (M = 1, a matrix-vector product) over columns [n0, n1), n0 a multiple of
-// gemv_nr: y = A·B accumulated by the gemv kernel in a per-thread buffer, then
-// C = alpha·y + beta·C and the epilogue. Nothing is packed: without a second row of A nothing
+// gemv_nr: y = A·B accumulated by the gemv kernel in a per-thread buffer, then the epilogue
+// (apply_epilogue, as for K = 0) into C. Nothing is packed: without a second row of A nothing
 // would reuse a packed B, and packing would add a copy of B to the one pass that bounds the
 // time. Columns past the last whole gemv_nr strip go through run_band.
 template <typename T>
 void run_gemv(const Problem<T>& pr, int64_t n0, int64_t n1) {
   const UkernelFamily<T>& family = *pr.config->family;
-  const Epilogue<T>& e = *pr.epilogue;
   const int64_t width = (n1 - n0) / family.gemv_nr * family.gemv_nr;
   if (width > 0) {
     T* y = t_b_buffer.get<T>(width);
     std::fill_n(y, width, T(0));
     family.gemv(pr.a.cols, pr.a.data, &pr.b(0, n0), pr.b.row_stride, y, width);
-    T* c = &pr.c(0, n0);
-    for (int64_t j = 0; j < width; ++j) {
-      const T v = e.alpha == T(1) ? y[j] : e.alpha * y[j];
-      c[j] = e.beta == T(0) ? v : e.beta * c[j] + v;
-    }
-    finish_rows(pr, 0, 1, n0, width);
+    Epilogue<T> strip = *pr.epilogue;
+    if (strip.bias) strip.bias += n0;
+    apply_epilogue<T>({y, 1, width, width, 1}, {&pr.c(0, n0), 1, width, pr.c.row_stride, 1},
+                      strip);
   }
   if (n0 + width < n1) run_band(pr, 0, 1, n0 + width, n1);
 }

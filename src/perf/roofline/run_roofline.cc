@@ -102,9 +102,15 @@ class ThreadsGuard {
   int saved_;
 };
 
-}  // namespace
-
-namespace {
+// A roof named `level` over the given envelope points (ascending sizes, non-empty): their
+// median bandwidth, for when detect_plateaus finds no flat stretch there.
+Plateau median_roof(const std::string& level, const std::vector<std::pair<int64_t, double>>& pts) {
+  std::vector<double> v;
+  for (const auto& e : pts) v.push_back(e.second);
+  std::sort(v.begin(), v.end());
+  return {level, pts.front().first, pts.back().first, v[v.size() / 2],
+          static_cast<int>(pts.size())};
+}
 
 // The default transformer block's layers (768/12/3072, batch 1; seq 512, 128 when quick),
 // each placed by the profiler as "block <layer>" with the cost the model declares for it.
@@ -246,11 +252,7 @@ RooflineReport run_roofline(const RooflineOptions& options) {
       if (e.first >= po.dram_min_bytes) far.push_back(e);
     }
     if (!far.empty()) {
-      std::vector<double> v;
-      for (const auto& e : far) v.push_back(e.second);
-      std::sort(v.begin(), v.end());
-      Plateau dram{"DRAM", far.front().first, far.back().first, v[v.size() / 2],
-                   static_cast<int>(far.size())};
+      const Plateau dram = median_roof("DRAM", far);
       report.roofs.memory.erase(
           std::remove_if(report.roofs.memory.begin(), report.roofs.memory.end(),
                          [&](const Plateau& p) { return p.max_bytes >= dram.min_bytes; }),
@@ -264,11 +266,7 @@ RooflineReport run_roofline(const RooflineOptions& options) {
   if (report.roofs.memory.empty() && !envelope.empty()) {
     // Not one flat stretch (a short sweep on a busy machine): one roof over the whole sweep, its
     // median, so kernels can still be placed; the warning below says what it is worth.
-    std::vector<double> v;
-    for (const auto& e : envelope) v.push_back(e.second);
-    std::sort(v.begin(), v.end());
-    report.roofs.memory.push_back({"all sizes", envelope.front().first, envelope.back().first,
-                                   v[v.size() / 2], static_cast<int>(v.size())});
+    report.roofs.memory.push_back(median_roof("all sizes", envelope));
   }
   std::string levels;
   for (const auto& p : report.roofs.memory) {
