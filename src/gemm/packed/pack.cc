@@ -34,7 +34,7 @@ void pack_a(MatrixRef<const T> a, int mr, T* dst) {
 }
 
 template <typename T>
-void pack_b(MatrixRef<const T> b, int nr, T* dst) {
+void pack_b(MatrixRef<const T> b, int nr, PackBColumns<T> columns, T* dst) {
   const int64_t kc = b.rows;
   for (int64_t c0 = 0; c0 < b.cols; c0 += nr, dst += nr * kc) {
     const int64_t cols = std::min<int64_t>(nr, b.cols - c0);
@@ -49,6 +49,10 @@ void pack_b(MatrixRef<const T> b, int nr, T* dst) {
     }
     // Rows of B are strided (e.g. weight^T of a Linear layer: columns contiguous): walk each
     // column along k so the reads are sequential.
+    if (b.row_stride == 1 && cols == nr && columns != nullptr) {
+      columns(b.data + c0 * b.col_stride, b.col_stride, kc, dst);
+      continue;
+    }
     for (int64_t j = 0; j < cols; ++j) {
       const T* src = b.data + (c0 + j) * b.col_stride;
       if (b.row_stride == 1) {
@@ -65,7 +69,7 @@ void pack_b(MatrixRef<const T> b, int nr, T* dst) {
 
 template void pack_a<float>(MatrixRef<const float>, int, float*);
 template void pack_a<double>(MatrixRef<const double>, int, double*);
-template void pack_b<float>(MatrixRef<const float>, int, float*);
-template void pack_b<double>(MatrixRef<const double>, int, double*);
+template void pack_b<float>(MatrixRef<const float>, int, PackBColumns<float>, float*);
+template void pack_b<double>(MatrixRef<const double>, int, PackBColumns<double>, double*);
 
 }  // namespace tinyaccel::gemm

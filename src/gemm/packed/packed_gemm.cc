@@ -132,7 +132,21 @@ void run_band(const Problem<T>& pr, int64_t m0, int64_t m1, int64_t n0, int64_t 
       const int64_t full = pr.direct_b ? nc / nr * nr : 0;  // columns read unpacked
       if (full < nc) {
         pack_b<T>({&pr.b(pc, jc + full), kc, nc - full, pr.b.row_stride, pr.b.col_stride}, nr,
-                  b_pack);
+                  cfg.family->pack_b_columns, b_pack);
+      }
+      // The next block's source is fetched across this block's micro-kernel calls.
+      PrefetchCursor next_b;
+      if (!pr.direct_b) {
+        int64_t next_pc = pc, next_jc = jc + cfg.nc;
+        if (next_jc >= n1) next_pc += kc_step, next_jc = n0;
+        if (next_pc < k) {
+          const int64_t calls = (m1 - m0 + mr - 1) / mr * ((nc + nr - 1) / nr);
+          next_b = PrefetchCursor(
+              MatrixRef<const T>{&pr.b(next_pc, next_jc), std::min(kc_step, k - next_pc),
+                                 std::min(cfg.nc, n1 - next_jc), pr.b.row_stride,
+                                 pr.b.col_stride},
+              calls);
+        }
       }
       for (int64_t i0 = m0; i0 < m1; i0 += mr) {
         const int rows = static_cast<int>(std::min<int64_t>(mr, m1 - i0));
@@ -164,6 +178,7 @@ void run_band(const Problem<T>& pr, int64_t m0, int64_t m1, int64_t n0, int64_t 
             ldb = nr;
           }
           const int64_t j0 = jc + jr;
+          next_b.step();
           if (cols == nr && pr.c.col_stride == 1) {
             // The kernel reads and writes its C tile only after its k loop: fetching the tile
             // now (C of a large problem lives in L3 or DRAM) overlaps the misses with the FMAs.

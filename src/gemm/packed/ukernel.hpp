@@ -28,8 +28,14 @@ inline constexpr int kMaxMr = 16;
 template <typename T>
 using GemvUkernel = void (*)(int64_t kc, const T* a, const T* b, int64_t ldb, T* y, int64_t n);
 
+// Packs one full micro-panel (kc × NR, layout as pack_b) from a B whose columns are contiguous
+// (B = Wᵀ of a row-major W): column j starts at src + j·ld.
+template <typename T>
+using PackBColumns = void (*)(const T* src, int64_t ld, int64_t kc, T* dst);
+
 // One micro-kernel family: kernels[r] handles r rows (1 <= r <= mr) from a packed A panel,
-// direct_a_kernels[r] the same from A in place; all with the same NR. gemv serves M = 1.
+// direct_a_kernels[r] the same from A in place; all with the same NR. gemv serves M = 1;
+// pack_b_columns, where the ISA has a register transpose, packs transposed B panels.
 template <typename T>
 struct UkernelFamily {
   const char* name = "";  // <dtype>_gemm_<MR>x<NR>_<isa>, as its file
@@ -38,6 +44,7 @@ struct UkernelFamily {
   GemmUkernel<T> direct_a_kernels[kMaxMr + 1] = {};
   int gemv_nr = 0;
   GemvUkernel<T> gemv = nullptr;
+  PackBColumns<T> pack_b_columns = nullptr;  // null: pack_b's scalar loop
 };
 
 // One file each under ukernels/. The avx2/avx512 ones may only be called where active_isa()

@@ -23,6 +23,43 @@ struct Avx512F32 {
   static Reg mul(Reg a, Reg b) { return _mm512_mul_ps(a, b); }
   static Reg add(Reg a, Reg b) { return _mm512_add_ps(a, b); }
   static Reg fmadd(Reg a, Reg b, Reg c) { return _mm512_fmadd_ps(a, b, c); }
+  // 16×16 in three stages: after interleaving 32-bit then 64-bit pairs, u[4i + c] holds, in its
+  // 128-bit lane L, rows 4i..4i+3 of column 4L + c; two 128-bit lane shuffles gather column
+  // 4L + c's four lanes from u[c], u[4 + c], u[8 + c], u[12 + c]. (The all-ones masked forms
+  // are the plain instructions; GCC 12's unmasked ones warn about their undefined pass-through.)
+  static void transpose(Reg (&r)[16]) {
+    constexpr __mmask16 kAll = 0xFFFF;
+    Reg t[16], u[16];
+    for (int i = 0; i < 16; i += 2) {
+      t[i] = _mm512_mask_unpacklo_ps(r[i], kAll, r[i], r[i + 1]);
+      t[i + 1] = _mm512_mask_unpackhi_ps(r[i], kAll, r[i], r[i + 1]);
+    }
+    const auto pairs = [](Reg a, Reg b, bool high) {
+      const __m512d x = _mm512_castps_pd(a), y = _mm512_castps_pd(b);
+      return _mm512_castpd_ps(high ? _mm512_mask_unpackhi_pd(x, 0xFF, x, y)
+                                   : _mm512_mask_unpacklo_pd(x, 0xFF, x, y));
+    };
+    for (int i = 0; i < 16; i += 4) {
+      u[i] = pairs(t[i], t[i + 2], false);
+      u[i + 1] = pairs(t[i], t[i + 2], true);
+      u[i + 2] = pairs(t[i + 1], t[i + 3], false);
+      u[i + 3] = pairs(t[i + 1], t[i + 3], true);
+    }
+    const auto lanes = [](Reg a, Reg b, bool odd) {
+      return odd ? _mm512_mask_shuffle_f32x4(a, kAll, a, b, 0xDD)   // lanes 1, 3 of a, then b
+                 : _mm512_mask_shuffle_f32x4(a, kAll, a, b, 0x88);  // lanes 0, 2
+    };
+    for (int c = 0; c < 4; ++c) {
+      const Reg even_lo = lanes(u[c], u[4 + c], false);
+      const Reg even_hi = lanes(u[8 + c], u[12 + c], false);
+      const Reg odd_lo = lanes(u[c], u[4 + c], true);
+      const Reg odd_hi = lanes(u[8 + c], u[12 + c], true);
+      r[c] = lanes(even_lo, even_hi, false);
+      r[8 + c] = lanes(even_lo, even_hi, true);
+      r[4 + c] = lanes(odd_lo, odd_hi, false);
+      r[12 + c] = lanes(odd_lo, odd_hi, true);
+    }
+  }
 };
 
 }  // namespace

@@ -136,6 +136,30 @@ void gemv_ukernel(int64_t kc, const typename V::T* a, const typename V::T* b, in
   }
 }
 
+// PackBColumns for traits with a register transpose (V::transpose: kW rows of kW values in,
+// their columns out): each kW × kW block of the panel is kW contiguous loads along k, one
+// transpose and kW full-width stores, where the scalar loop spends a store per element with a
+// stride of NR between them.
+template <typename V, int kVecs>
+void pack_b_columns(const typename V::T* src, int64_t ld, int64_t kc, typename V::T* dst) {
+  using Reg = typename V::Reg;
+  constexpr int kW = V::kWidth, kNr = kVecs * kW;
+  int64_t p = 0;
+  for (; p + kW <= kc; p += kW) {
+    for (int v = 0; v < kVecs; ++v) {
+      Reg r[kW];
+#pragma GCC unroll 16
+      for (int j = 0; j < kW; ++j) r[j] = V::load(src + (v * kW + j) * ld + p);
+      V::transpose(r);
+#pragma GCC unroll 16
+      for (int q = 0; q < kW; ++q) V::store(dst + (p + q) * kNr + v * kW, r[q]);
+    }
+  }
+  for (; p < kc; ++p) {
+    for (int j = 0; j < kNr; ++j) dst[p * kNr + j] = src[j * ld + p];
+  }
+}
+
 // A family with kernels for 1..kMr rows, kVecs vectors (NR = kVecs·kWidth) per row.
 template <typename V, int kMr, int kVecs>
 UkernelFamily<typename V::T> make_family(const char* name) {
@@ -150,6 +174,9 @@ UkernelFamily<typename V::T> make_family(const char* name) {
   constexpr int kGemvVecs = 8;
   family.gemv_nr = kGemvVecs * V::kWidth;
   family.gemv = &gemv_ukernel<V, kGemvVecs>;
+  if constexpr (requires(typename V::Reg (&r)[V::kWidth]) { V::transpose(r); }) {
+    family.pack_b_columns = &pack_b_columns<V, kVecs>;
+  }
   return family;
 }
 
