@@ -2,6 +2,7 @@
 #pragma once
 
 #include "tinyaccel/activation.hpp"
+#include "tinyaccel/attention.hpp"
 #include "tinyaccel/cost.hpp"
 #include "tinyaccel/elementwise.hpp"
 #include "tinyaccel/errors.hpp"

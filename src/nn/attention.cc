@@ -1,10 +1,10 @@
 // Multi-head self-attention. One GEMM projects x to packed [q k v]; the heads are strided views
-// of it (no split copies), so the score and context GEMMs run batched over (batch, heads).
+// of it (no split copies) that the fused attention kernel reads in place, writing each head's
+// context into its columns of the output.
 #include <cmath>
 
 #include "nn/state.hpp"
-#include "tinyaccel/elementwise.hpp"
-#include "tinyaccel/matmul.hpp"
+#include "tinyaccel/attention.hpp"
 #include "tinyaccel/profiler.hpp"
 
 namespace tinyaccel::nn {
@@ -107,20 +107,17 @@ Tensor MultiHeadAttention::attend(const Tensor& x, Path path) const {
   // (one query/key/value vector) are contiguous, 3d elements apart.
   const Tensor heads5 = qkv.reshape({batch, seq, 3, heads_, head_dim}).permute({2, 0, 3, 1, 4});
   const Tensor q = heads5.slice(0, 0, 1), k = heads5.slice(0, 1, 2), v = heads5.slice(0, 2, 3);
-  Tensor scores;
-  {
-    TINYACCEL_PROFILE_SCOPE("scores");
-    scores = naive_path ? naive_matmul(q, k.mT()) : matmul(q, k.mT());  // (1,b,h,seq,seq)
-  }
   const double scale = 1.0 / std::sqrt(static_cast<double>(head_dim));
-  {
-    TINYACCEL_PROFILE_SCOPE("softmax");
-    scores = naive_path ? naive::softmax(scores, scale, causal_) : softmax(scores, scale, causal_);
+  TINYACCEL_PROFILE_SCOPE("attention");
+  if (naive_path) {
+    const Tensor ctx = naive::attention(q, k, v, scale, causal_);  // (1, batch, heads, seq, hd)
+    return ctx.permute({0, 1, 3, 2, 4}).contiguous().reshape({batch, seq, d});
   }
-  TINYACCEL_PROFILE_SCOPE("context");
-  const Tensor ctx = naive_path ? naive_matmul(scores, v) : matmul(scores, v);  // (1,b,h,seq,hd)
-  // Heads back side by side: (batch, seq, heads, head_dim) = (batch, seq, d).
-  return ctx.permute({0, 1, 3, 2, 4}).contiguous().reshape({batch, seq, d});
+  // The fused kernel writes each head's context straight into its columns of (batch, seq, d).
+  Tensor ctx = Tensor::empty({batch, seq, d}, qkv.dtype());
+  Tensor ctx_heads = ctx.reshape({1, batch, seq, heads_, head_dim}).permute({0, 1, 3, 2, 4});
+  attention_into(q, k, v, scale, causal_, ctx_heads);
+  return ctx;
 }
 
 Tensor MultiHeadAttention::forward(const Tensor& x, Path path) const {
@@ -157,9 +154,8 @@ std::vector<LayerCost> attention_costs(const Linear& in_proj, const Linear& out_
   std::vector<LayerCost> out;
   auto push = [&](const char* name, OpCost c) { out.push_back({name, c, c.bytes}); };
   push("in_proj", in_proj.cost(input));
-  push("scores", matmul_cost({b, heads, s, hd}, {b, heads, hd, s}, dt));
-  push("softmax", softmax_cost(b * heads * s, s, dt, causal));
-  push("context", matmul_cost({b, heads, s, s}, {b, heads, s, hd}, dt));
+  const Shape heads_shape = {b, heads, s, hd};
+  push("attention", attention_cost(heads_shape, heads_shape, heads_shape, dt, causal));
   push("out_proj", out_proj.cost(input, add));
   return out;
 }

@@ -169,8 +169,7 @@ TEST(Block, DeclaredCostsAddUp) {
     EXPECT_GT(l.cost.bytes, 0) << l.name;
     EXPECT_GE(l.working_set_bytes, l.cost.bytes) << l.name;
   }
-  EXPECT_EQ(names, (std::vector<std::string>{"norm1", "self_attn.in_proj", "self_attn.scores",
-                                             "self_attn.softmax", "self_attn.context",
+  EXPECT_EQ(names, (std::vector<std::string>{"norm1", "self_attn.in_proj", "self_attn.attention",
                                              "self_attn.out_proj", "norm2", "mlp.linear1",
                                              "mlp.linear2"}));
   const int64_t m = b * s;

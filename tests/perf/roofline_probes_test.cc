@@ -101,7 +101,7 @@ TEST(RooflineProbes, DefaultKernelsIncludeTheTransformerBlockLayers) {
       ++layers;
     }
   }
-  EXPECT_EQ(layers, 9);  // norm1, in_proj, scores, softmax, context, out_proj, norm2, linear1/2
+  EXPECT_EQ(layers, 7);  // norm1, in_proj, attention, out_proj, norm2, linear1, linear2
   EXPECT_EQ(block_flops,
             count_flops(nn::TransformerBlock(nn::TransformerConfig{}, 1), Shape{1, 128, 768}));
 }

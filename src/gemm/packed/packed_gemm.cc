@@ -10,7 +10,8 @@
 // micro-kernels are wide in N (NR = 2 vectors) and short in M: the narrow operand (A, MR=12
 // rows) is the one kept in L1, as BLIS keeps its narrow B micro-panel there.
 // The first pc pass applies alpha and beta (beta == 0: C is only written), later passes add to
-// C; after the last pass the bias + activation epilogue runs on the tile while it is in L1.
+// C; after the last pass the bias + activation epilogue runs on the row panel's NC columns while
+// they are still in cache.
 //
 // Threads: the output is split into disjoint bands of whole micro-tiles, columns (multiples of
 // NR) or rows (multiples of MR). Each thread runs the whole nest on its band with its own
@@ -86,6 +87,9 @@ struct Problem {
   bool direct_b;  // B rows are contiguous and reused by few A panels: read B unpacked
 };
 
+// The bias + activation epilogue on rows [i0, i0 + rows), columns [j0, j0 + cols) of C, run
+// once per row panel and column block (up to NC columns a call) while they are still in L1/L2:
+// one call per micro-tile row cost ~30 ns of dispatch per 32 columns, 6% of a 512×768×3072 GEMM.
 template <typename T>
 void finish_rows(const Problem<T>& pr, int64_t i0, int64_t rows, int64_t j0, int64_t cols) {
   const Epilogue<T>& e = *pr.epilogue;
@@ -97,11 +101,15 @@ void finish_rows(const Problem<T>& pr, int64_t i0, int64_t rows, int64_t j0, int
     }
     return;
   }
-  T row[kMaxMr * 64];
+  constexpr int64_t kChunk = 256;
+  T row[kChunk];
   for (int64_t i = 0; i < rows; ++i) {
-    for (int64_t j = 0; j < cols; ++j) row[j] = pr.c(i0 + i, j0 + j);
-    elementwise::bias_activation_inplace(e.act, row, bias, cols);
-    for (int64_t j = 0; j < cols; ++j) pr.c(i0 + i, j0 + j) = row[j];
+    for (int64_t j0c = 0; j0c < cols; j0c += kChunk) {
+      const int64_t w = std::min(kChunk, cols - j0c);
+      for (int64_t j = 0; j < w; ++j) row[j] = pr.c(i0 + i, j0 + j0c + j);
+      elementwise::bias_activation_inplace(e.act, row, bias ? bias + j0c : nullptr, w);
+      for (int64_t j = 0; j < w; ++j) pr.c(i0 + i, j0 + j0c + j) = row[j];
+    }
   }
 }
 
@@ -198,8 +206,8 @@ void run_band(const Problem<T>& pr, int64_t m0, int64_t m1, int64_t n0, int64_t 
               }
             }
           }
-          if (last) finish_rows(pr, i0, rows, j0, cols);
         }
+        if (last) finish_rows(pr, i0, rows, jc, nc);
       }
     }
   }
