@@ -6,13 +6,18 @@ namespace tinyaccel::gemm {
 namespace {
 
 // Block sizes for a family, from the caches one core sees (the loop order is in packed_gemm.cc:
-// an A micro-panel stays in L1 while the B micro-panels of the packed B block stream from L2).
-//   KC: the A micro-panel MR·KC·s takes at most half of L1d, leaving the other half for the B
-//       micro-panel streaming through and the C tile.
-//       Zen 4, f32, MR=12: 32 KiB/2 / (12·4 B) = 341 → 336 (multiple of 16).
+// an A micro-panel is reused from L1 across the jr loop while the B micro-panels of the packed
+// B block stream from L2).
+//   KC: the A micro-panel MR·KC·s takes at most 3/4 of L1d, capped at 512. The B micro-panels
+//       streaming past (KC·NR·s each) evict part of it anyway, so a deeper panel costs little,
+//       while every extra pass over K loads and stores the whole of C once more.
+//       Zen 4, f32, MR=12: 32 KiB·3/4 / (12·4 B) = 512. Against half of L1 (KC = 336), in
+//       alternating runs on 2 threads: 512³ 208 → 215 GFLOP/s, 1024³ 199 → 205, 2048³ 204 both;
+//       with the driver's one-pass rule for K <= 1.5·KC, 512×768×3072 197 → 209.
 //   NC: the packed B block KC·NC·s takes at most half of L2, so it stays resident while every
 //       A micro-panel of the block sweeps it, with room for the A panels and C passing through.
-//       Zen 4, f32: 1 MiB/2 / (336·4 B) = 390 → 384 (multiple of NR=32).
+//       Zen 4, f32: 1 MiB/2 / (512·4 B) = 256 (multiple of NR=32). The driver re-derives it
+//       for the depth it actually uses.
 // Missing cache information falls back to 32 KiB / 512 KiB.
 template <typename T>
 GemmConfig<T> derive(Isa isa, const UkernelFamily<T>& family) {
@@ -23,7 +28,7 @@ GemmConfig<T> derive(Isa isa, const UkernelFamily<T>& family) {
   config.isa = isa;
   config.family = &family;
   config.l2_bytes = l2;
-  config.kc = std::clamp<int64_t>(l1 / 2 / (family.mr * s) / 16 * 16, 64, 1024);
+  config.kc = std::clamp<int64_t>(l1 * 3 / 4 / (family.mr * s) / 16 * 16, 64, 512);
   config.nc = std::max<int64_t>(l2 / 2 / (config.kc * s) / family.nr * family.nr, family.nr);
   return config;
 }

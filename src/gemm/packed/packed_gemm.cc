@@ -120,11 +120,16 @@ void run_band(const Problem<T>& pr, int64_t m0, int64_t m1, int64_t n0, int64_t 
   const int mr = cfg.family->mr, nr = cfg.family->nr;
   const int64_t k = pr.a.cols;
   const Epilogue<T>& e = *pr.epilogue;
-  // K is cut into equal passes of at most KC (rounded up to 8) rather than KC, KC, …, remainder:
-  // a thin last pass would pay the C tile's load and store for little work.
-  const int64_t passes = (k + cfg.kc - 1) / cfg.kc;
+  // K is cut into equal passes (rounded up to 8) rather than KC, KC, …, remainder: a thin last
+  // pass would pay the C tile's load and store for little work. K up to 1.5·KC runs as one
+  // pass: at K = 768 (a transformer's width) one pass of 768 measured 4–6% faster than two of
+  // 384 (float32, Zen 4, 2 threads), each C tile loaded and stored once instead of twice.
+  const int64_t passes = k <= cfg.kc * 3 / 2 ? 1 : (k + cfg.kc - 1) / cfg.kc;
   const int64_t kc_step = std::min(k, ((k + passes - 1) / passes + 7) / 8 * 8);
-  const int64_t nc_max = std::min(cfg.nc, (n1 - n0 + nr - 1) / nr * nr);
+  // NC for this depth: the packed B block, kc_step × NC, takes half of L2 (as cfg.nc for KC).
+  const int64_t nc_block = std::max<int64_t>(
+      nr, cfg.l2_bytes / 2 / (kc_step * static_cast<int64_t>(sizeof(T))) / nr * nr);
+  const int64_t nc_max = std::min(nc_block, (n1 - n0 + nr - 1) / nr * nr);
   // Row-copy stride: kc rounded up to 16 values plus 16, so it is never a multiple of 2 KiB.
   const int64_t lda_copy = (kc_step + 15) / 16 * 16 + 16;
   T* a_pack = pr.a_mode == AMode::in_place ? nullptr : t_a_buffer.get<T>(mr * lda_copy);
@@ -135,8 +140,8 @@ void run_band(const Problem<T>& pr, int64_t m0, int64_t m1, int64_t n0, int64_t 
     const int64_t kc = std::min(kc_step, k - pc);
     const bool first = pc == 0, last = pc + kc == k;
     const T beta = first ? e.beta : T(1);
-    for (int64_t jc = n0; jc < n1; jc += cfg.nc) {
-      const int64_t nc = std::min(cfg.nc, n1 - jc);
+    for (int64_t jc = n0; jc < n1; jc += nc_block) {
+      const int64_t nc = std::min(nc_block, n1 - jc);
       const int64_t full = pr.direct_b ? nc / nr * nr : 0;  // columns read unpacked
       if (full < nc) {
         pack_b<T>({&pr.b(pc, jc + full), kc, nc - full, pr.b.row_stride, pr.b.col_stride}, nr,
@@ -145,13 +150,13 @@ void run_band(const Problem<T>& pr, int64_t m0, int64_t m1, int64_t n0, int64_t 
       // The next block's source is fetched across this block's micro-kernel calls.
       PrefetchCursor next_b;
       if (!pr.direct_b) {
-        int64_t next_pc = pc, next_jc = jc + cfg.nc;
+        int64_t next_pc = pc, next_jc = jc + nc_block;
         if (next_jc >= n1) next_pc += kc_step, next_jc = n0;
         if (next_pc < k) {
           const int64_t calls = (m1 - m0 + mr - 1) / mr * ((nc + nr - 1) / nr);
           next_b = PrefetchCursor(
               MatrixRef<const T>{&pr.b(next_pc, next_jc), std::min(kc_step, k - next_pc),
-                                 std::min(cfg.nc, n1 - next_jc), pr.b.row_stride,
+                                 std::min(nc_block, n1 - next_jc), pr.b.row_stride,
                                  pr.b.col_stride},
               calls);
         }
