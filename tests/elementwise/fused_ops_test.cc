@@ -109,6 +109,28 @@ TEST(FusedOps, SoftmaxEdgeRows) {
   expect_close(y, naive::softmax(q, 1.0, true), 1e-12, "causal q > k");
 }
 
+// Rows {0, a} for a from -103 (e^a near the smallest float32 denormal) to 0 every 1/64: the
+// small entry is 1/(1 + e^-a), which exercises the exp over its whole range.
+TEST(FusedOps, SoftmaxAcrossTheExpRange) {
+  std::vector<double> values;
+  for (double a = -103; a <= 0; a += 1.0 / 64) values.insert(values.end(), {0.0, a});
+  const int64_t rows = static_cast<int64_t>(values.size()) / 2;
+  const Tensor x = Tensor::from_vector({rows, 2}, values).to(DType::f32);
+  for (Isa isa : runnable_isas()) {
+    IsaScope scope(isa);
+    const Tensor y = softmax(x);
+    int bad = 0;
+    for (int64_t r = 0; r < rows; ++r) {
+      const double a = values[2 * r + 1], want = 1.0 / (1.0 + std::exp(-a));
+      // 1e-5 relative down to float32's normal range, then its denormal spacing (1.4e-45).
+      if (std::abs(y.get({r, 1}) - want) > 1e-5 * want + 1.5e-45 && ++bad <= 3) {
+        ADD_FAILURE() << isa_name(isa) << ": a = " << a << ": " << y.get({r, 1}) << " vs "
+                      << want;
+      }
+    }
+  }
+}
+
 int64_t peak_of(const std::function<void()>& fn) {
   reset_peak_memory();
   const int64_t before = memory_stats().current_bytes;
