@@ -3,7 +3,8 @@
 //
 // Every module runs on one of two paths, chosen per call:
 //   Path::accelerated — the fused GEMM (bias + activation epilogue, residual adds folded in as
-//                       beta = 1), the fused scaled/causal softmax and the fused LayerNorm;
+//                       beta = 1), the fused attention kernel (attention.hpp) and the fused
+//                       LayerNorm;
 //   Path::naive       — the same arithmetic from the reference kernels only (naive matmul and
 //                       the element-wise engine's scalar twins): the oracle the tests compare
 //                       against, and the baseline speed-ups are quoted over.
@@ -142,7 +143,8 @@ class Gelu : public Module {
 //   per head h: P = softmax(q_h k_hᵀ / √d_head [+ causal mask]),  ctx_h = P v_h
 //   out = concat_h(ctx_h) · out_proj.weightᵀ + out_proj.bias
 // The causal mask hides keys after the query (PyTorch's generate_square_subsequent_mask).
-// Heads are read from the packed q/k/v through strided views: no split copies.
+// Heads are read from the packed q/k/v through strided views (no split copies); the accelerated
+// path runs the fused attention kernel, which writes each head's ctx_h into its columns.
 class MultiHeadAttention : public Module {
  public:
   MultiHeadAttention(int64_t d_model, int64_t heads, uint64_t seed, bool causal = false,
