@@ -122,7 +122,7 @@ struct Job {
   void run() const {
     const int64_t blocks = (x.lq + rows - 1) / rows;
     const int64_t tasks = shape_numel(x.lead) * blocks;
-    const double flops = 4.0 * static_cast<double>(tasks) * rows * x.lk * (x.d + x.dv);
+    const double flops = 2.0 * static_cast<double>(shape_numel(x.lead) * x.lq) * x.lk * (x.d + x.dv);
     // One thread below ~2^18 FLOPs, where the hand-off costs more than the second core gains.
     const int threads = flops < (1 << 18) ? 1 : num_threads();
     parallel_for(tasks, 1, threads, [&](int64_t begin, int64_t end) {
