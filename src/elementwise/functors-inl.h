@@ -84,6 +84,17 @@ HWY_INLINE V Exp2Fraction(D d, V f) {
   return hn::MulAdd(p, f, hn::Set(d, 0.9999992847442627f));
 }
 
+#if HWY_TARGET == HWY_AVX3
+// 2^(y + c) for float32 on AVX-512, c a small correction (|c| <= ~1e-5): vreduceps gives
+// f = y - round(y) (±inf → 0), Exp2Fraction 2^(f + c), vscalefps the exact 2^round(y) for any
+// value (2^+inf = inf, 2^-inf = 0, underflow to denormals and 0). No clamp needed.
+template <class D, class V>
+HWY_INLINE V Exp2Avx3(D d, V y, V c) {
+  const V f{_mm512_reduce_ps(y.raw, _MM_FROUND_TO_NEAREST_INT)};
+  return V{_mm512_scalef_ps(Exp2Fraction(d, hn::Add(f, c)).raw, hn::Sub(y, f).raw)};
+}
+#endif
+
 // GELU, tanh form, through the identity 0.5·(1 + tanh(u)) = σ(2u) = 1/(1 + e^-2u):
 //   gelu(x) = x / (1 + e^-2u), 2u = x·(kGeluA + kGeluB·x²).
 // One exp and one division instead of tanh's expm1 and division, and no 1 + tanh(u)
@@ -111,13 +122,10 @@ struct GeluTanh {
     const V neg_cut = hn::Set(d, static_cast<T>(-kGeluCut));
 #if HWY_TARGET == HWY_AVX3
     if constexpr (sizeof(T) == 4) {
-      // Without a clamp: vreduceps gives f = z - round(z) and maps ±inf to 0, vscalefps scales
-      // by 2^n for any n (2^+inf = inf, 2^-inf = 0), so huge |x| (x² = inf) runs through to the
-      // limits x / 1 = x and x / inf = -0. Only -inf / inf needs the mask, which the masked
-      // division applies for free (NaN compares "not less" and keeps its NaN).
-      const V z = Log2Argument(d, x);
-      const V f{_mm512_reduce_ps(z.raw, _MM_FROUND_TO_NEAREST_INT)};
-      const V e{_mm512_scalef_ps(Exp2Fraction(d, f).raw, hn::Sub(z, f).raw)};
+      // Without a clamp: Exp2Avx3 takes any z (2^+inf = inf, 2^-inf = 0), so huge |x| (x² = inf)
+      // runs through to the limits x / 1 = x and x / inf = -0. Only -inf / inf needs the mask,
+      // which the masked division applies for free (NaN compares "not less" and keeps its NaN).
+      const V e = Exp2Avx3(d, Log2Argument(d, x), hn::Zero(d));
       const __mmask16 keep = _mm512_cmp_ps_mask(x.raw, neg_cut.raw, _CMP_NLT_UQ);
       return V{_mm512_maskz_div_ps(keep, x.raw, hn::Add(hn::Set(d, 1.0f), e).raw)};
     }
@@ -145,11 +153,11 @@ struct GeluTanh {
 // fractional error < 1.2e-7 everywhere in exact arithmetic; evaluated in float32 the exp
 // argument's rounding adds a relative error of about (z² + 2)·2^-23 (5e-6 at z = 6.4, where
 // erfc ≈ 1e-19 and only the absolute tolerance matters).
-// kFastExp (GeluErf on AVX-512): e^a as 2^(a·log2 e) through vreduceps / Exp2Fraction /
-// vscalefps, as GeluTanh does, in place of the 1-ULP ExpInRange: relative error <= 2.7e-6 plus
-// the rounding of a·log2 e (|a| <= 42: <= 2.6e-6, and only where erfc < 1e-15, far below the
-// absolute tolerance), within GELU's 1e-5 relative. The eager erf step keeps ExpInRange: its
-// 1 - erfc would turn that relative error into an absolute one above its 2e-7.
+// kFastExp (GeluErf on AVX-512): e^a as Exp2Avx3(a·log2 e), as GeluTanh does, in place of the
+// 1-ULP ExpInRange: relative error <= 2.7e-6 plus the rounding of a·log2 e (|a| <= 42:
+// <= 2.6e-6, and only where erfc < 1e-15, far below the absolute tolerance), within GELU's 1e-5
+// relative. The eager erf step keeps ExpInRange: its 1 - erfc would turn that relative error
+// into an absolute one above its 2e-7.
 template <bool kFastExp = false, class D, class V>
 HWY_INLINE V ErfcNonNegative(D d, V z) {
   const V t = Reciprocal(d, hn::MulAdd(z, hn::Set(d, 0.5f), hn::Set(d, 1.0f)));
@@ -166,9 +174,7 @@ HWY_INLINE V ErfcNonNegative(D d, V z) {
   const V a = hn::NegMulAdd(z, z, p);
 #if HWY_TARGET == HWY_AVX3
   if constexpr (kFastExp) {
-    const V y = hn::Mul(a, hn::Set(d, 1.44269504088896341f));
-    const V f{_mm512_reduce_ps(y.raw, _MM_FROUND_TO_NEAREST_INT)};
-    return hn::Mul(t, V{_mm512_scalef_ps(Exp2Fraction(d, f).raw, hn::Sub(y, f).raw)});
+    return hn::Mul(t, Exp2Avx3(d, hn::Mul(a, hn::Set(d, 1.44269504088896341f)), hn::Zero(d)));
   }
 #endif
   return hn::Mul(t, ExpInRange(d, a));

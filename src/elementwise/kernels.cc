@@ -245,10 +245,10 @@ void LayerNormRowImpl(const T* x, const T* r, T* sum_out, const T* gamma, const 
 }
 
 // e^(scale·x - max) for a row whose max is finite and which holds no NaN or +inf, so the
-// argument is <= 0 or -inf. float32 on AVX-512: 2^(a·log2 e) with the product split exactly
-// (y + c, c from an FMA: its rounding does not grow with |a|), f = y - round(y) by vreduceps,
-// 2^(f + c) by Exp2Fraction (2.7e-6 relative) and 2^round(y) by vscalefps; a is first raised to
-// -160 (e^-160 is 0 in float32), which also turns -inf into 0 without a NaN from the split.
+// argument is <= 0 or -inf. float32 on AVX-512: Exp2Avx3 of a·log2 e with the product split
+// exactly (y + c, c from an FMA: its rounding does not grow with |a|; 2.7e-6 relative in all);
+// a is first raised to -160 (e^-160 is 0 in float32), which also turns -inf into 0 without a
+// NaN from the split.
 // Elsewhere Highway's 1-ULP Exp.
 template <typename T>
 struct ShiftedExpOp {
@@ -262,9 +262,7 @@ struct ShiftedExpOp {
       const V hi = hn::Set(d, 1.44269502162933349609375f);  // log2 e to 24 bits
       const V lo = hn::Set(d, 1.925963033500011079e-8f);    // the rest of log2 e
       const V y = hn::Mul(ac, hi);
-      const V c = hn::MulAdd(ac, lo, hn::MulSub(ac, hi, y));
-      const V f{_mm512_reduce_ps(y.raw, _MM_FROUND_TO_NEAREST_INT)};
-      return V{_mm512_scalef_ps(Exp2Fraction(d, hn::Add(f, c)).raw, hn::Sub(y, f).raw)};
+      return Exp2Avx3(d, y, hn::MulAdd(ac, lo, hn::MulSub(ac, hi, y)));
     }
 #endif
     return hn::Exp(d, a);

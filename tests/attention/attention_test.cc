@@ -8,33 +8,14 @@
 #include <string>
 #include <vector>
 
+#include "support/isa_guard.hpp"
 #include "tinyaccel/tinyaccel.hpp"
 
 namespace tinyaccel {
 namespace {
 
-class IsaGuard {
- public:
-  IsaGuard(Isa isa, int threads) : threads_(num_threads()) {
-    force_isa(isa);
-    set_num_threads(threads);
-  }
-  ~IsaGuard() {
-    reset_isa();
-    set_num_threads(threads_);
-  }
-
- private:
-  int threads_;
-};
-
-std::vector<Isa> runnable_isas() {
-  std::vector<Isa> isas;
-  for (Isa isa : {Isa::scalar, Isa::avx2, Isa::avx512}) {
-    if (isa <= detected_isa()) isas.push_back(isa);
-  }
-  return isas;
-}
+using testing::IsaGuard;
+using testing::runnable_isas;
 
 double tol(DType dtype) { return dtype == DType::f32 ? 2e-5 : 1e-12; }
 

@@ -1,5 +1,5 @@
-// Helpers shared by the element-wise tests: the tiers this machine runs, an RAII ISA cap, and
-// the accuracy contract as a predicate.
+// Helpers shared by the element-wise tests: the accuracy contract as a predicate (the ISA tiers
+// and the RAII cap come from support/isa_guard.hpp).
 #pragma once
 
 #include <cmath>
@@ -8,25 +8,9 @@
 
 #include <tinyaccel/tinyaccel.hpp>
 
+#include "support/isa_guard.hpp"
+
 namespace tinyaccel::testing {
-
-// Every tier the machine can run, lowest first (the kernels are tested on each).
-inline std::vector<Isa> runnable_isas() {
-  std::vector<Isa> out;
-  for (Isa isa : {Isa::scalar, Isa::avx2, Isa::avx512}) {
-    if (static_cast<int>(isa) <= static_cast<int>(detected_isa())) out.push_back(isa);
-  }
-  return out;
-}
-
-// Caps the tier for the scope's lifetime.
-class IsaScope {
- public:
-  explicit IsaScope(Isa isa) { force_isa(isa); }
-  ~IsaScope() { reset_isa(); }
-  IsaScope(const IsaScope&) = delete;
-  IsaScope& operator=(const IsaScope&) = delete;
-};
 
 // The contract of elementwise.hpp: |got - ref| <= atol + rtol·|ref|; infinities must match
 // exactly, NaN must meet NaN.

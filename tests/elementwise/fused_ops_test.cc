@@ -11,7 +11,7 @@
 namespace tinyaccel {
 namespace {
 
-using testing::IsaScope;
+using testing::IsaGuard;
 using testing::runnable_isas;
 
 void expect_close(const Tensor& got, const Tensor& ref, double tol, const std::string& what) {
@@ -30,7 +30,7 @@ TEST(FusedOps, MatchNaiveOnEveryTierDtypeAndShape) {
       Tensor bias = randn({cols}, 4, dt), g = rand({cols}, 5, dt, 0.5, 1.5),
              b = randn({cols}, 6, dt);
       for (Isa isa : runnable_isas()) {
-        IsaScope scope(isa);
+        IsaGuard guard(isa);
         const std::string w = std::string(isa_name(isa)) + " " + dtype_name(dt) + " " +
                               shape_str(s);
         expect_close(bias_gelu(x, bias), naive::bias_gelu(x, bias), tol, "bias_gelu " + w);
@@ -90,7 +90,7 @@ TEST(FusedOps, SoftmaxEdgeRows) {
   Tensor x = Tensor::from_vector({4, 3}, std::vector<double>{-inf, -inf, -inf, 1, NAN, 2, 1, inf,
                                                              0, 1000, 1000, -1000});
   for (Isa isa : runnable_isas()) {
-    IsaScope scope(isa);
+    IsaGuard guard(isa);
     for (const Tensor& y : {softmax(x), unfused_softmax(x)}) {
       for (int j = 0; j < 3; ++j) EXPECT_EQ(y.get({0, j}), 0.0);
       for (int j = 0; j < 3; ++j) EXPECT_TRUE(std::isnan(y.get({1, j})));
@@ -117,7 +117,7 @@ TEST(FusedOps, SoftmaxAcrossTheExpRange) {
   const int64_t rows = static_cast<int64_t>(values.size()) / 2;
   const Tensor x = Tensor::from_vector({rows, 2}, values).to(DType::f32);
   for (Isa isa : runnable_isas()) {
-    IsaScope scope(isa);
+    IsaGuard guard(isa);
     const Tensor y = softmax(x);
     int bad = 0;
     for (int64_t r = 0; r < rows; ++r) {

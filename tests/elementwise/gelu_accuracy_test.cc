@@ -22,7 +22,7 @@
 namespace tinyaccel {
 namespace {
 
-using testing::IsaScope;
+using testing::IsaGuard;
 using testing::runnable_isas;
 using testing::within_contract;
 
@@ -72,7 +72,7 @@ void check_contract(const std::vector<T>& values, const std::string& what) {
   for (const Variant& v : variants()) {
     const std::vector<double>& ref = v.erf_form ? ref_erf : ref_tanh;
     for (Isa isa : runnable_isas()) {
-      IsaScope scope(isa);
+      IsaGuard guard(isa);
       const Tensor y = v.run(x);
       ASSERT_EQ(y.shape(), x.shape());
       ASSERT_EQ(y.dtype(), x.dtype());

@@ -29,7 +29,7 @@ GemmConfig<T> derive(Isa isa, const UkernelFamily<T>& family) {
   config.family = &family;
   config.l2_bytes = l2;
   config.kc = std::clamp<int64_t>(l1 * 3 / 4 / (family.mr * s) / 16 * 16, 64, 512);
-  config.nc = std::max<int64_t>(l2 / 2 / (config.kc * s) / family.nr * family.nr, family.nr);
+  config.nc = config.nc_for(config.kc);
   return config;
 }
 

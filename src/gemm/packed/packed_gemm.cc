@@ -127,9 +127,7 @@ void run_band(const Problem<T>& pr, int64_t m0, int64_t m1, int64_t n0, int64_t 
   // 384 (float32, Zen 4, 2 threads), each C tile loaded and stored once instead of twice.
   const int64_t passes = k <= cfg.kc * 3 / 2 ? 1 : (k + cfg.kc - 1) / cfg.kc;
   const int64_t kc_step = std::min(k, ((k + passes - 1) / passes + 7) / 8 * 8);
-  // NC for this depth: the packed B block, kc_step × NC, takes half of L2 (as cfg.nc for KC).
-  const int64_t nc_block = std::max<int64_t>(
-      nr, cfg.l2_bytes / 2 / (kc_step * static_cast<int64_t>(sizeof(T))) / nr * nr);
+  const int64_t nc_block = cfg.nc_for(kc_step);
   const int64_t nc_max = std::min(nc_block, (n1 - n0 + nr - 1) / nr * nr);
   // Row-copy stride: kc rounded up to 16 values plus 16, so it is never a multiple of 2 KiB.
   const int64_t lda_copy = (kc_step + 15) / 16 * 16 + 16;
