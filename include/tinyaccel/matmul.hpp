@@ -65,6 +65,12 @@ void fused_gemm(const Tensor& a, const Tensor& b, Tensor& c, const GemmOptions& 
 Tensor linear(const Tensor& x, const Tensor& weight, const std::optional<Tensor>& bias = std::nullopt,
               Activation act = Activation::none);
 
+// Cost of linear(x, weight, bias, act): the GEMM's (matmul_cost of (rows, in) @ (in, out)), plus
+// one FLOP per output and the bias vector's bytes with a bias, plus the activation's FLOPs per
+// output (relu 1, GELU as gelu_cost / gelu_erf_cost); the epilogue moves no other bytes.
+// ShapeError as linear() when the shapes do not fit.
+OpCost linear_cost(const Shape& x, const Shape& weight, bool bias, Activation act, DType dtype);
+
 // What Backend::automatic resolves to for an (m×k)·(k×n) product of `dtype` at the current
 // thread count, and the measured reason (e.g. "packed: 812 vs 640 GFLOP/s ... calibrated").
 struct BackendChoice {

@@ -11,12 +11,21 @@ struct MemoryStats {
   int64_t current_bytes = 0;     // bytes held by live tensor buffers now
   int64_t peak_bytes = 0;        // high-water mark of current_bytes since the last reset
   int64_t allocations = 0;       // buffers allocated since the last reset
+  int64_t cached_bytes = 0;      // freed large buffers kept for reuse (not in current_bytes)
 };
 
 MemoryStats memory_stats();
 
 // Sets peak_bytes to current_bytes and allocations to 0.
 void reset_peak_memory();
+
+// Large buffers (256 KiB and up) freed by tensors are kept for reuse by the next tensor of the
+// same size class, so a new result does not page-fault on first touch; the cache holds at most
+// buffer_cache_limit() bytes (default: 1/16 of physical memory, at most 1 GiB), dropping the
+// oldest buffers first. Safe from any thread.
+void set_buffer_cache_limit(int64_t bytes);  // 0 disables the cache; ValueError when < 0
+int64_t buffer_cache_limit();
+void release_cached_buffers();  // returns every cached buffer to the system now
 
 // Tensor buffers are aligned to this many bytes (one cache line, one AVX-512 register).
 inline constexpr int64_t kTensorAlignment = 64;

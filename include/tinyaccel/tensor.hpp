@@ -40,6 +40,14 @@ class Tensor {
   // Uninitialized contents: for outputs that are fully overwritten.
   static Tensor empty(Shape shape, DType dtype = DType::f32);
   static Tensor full(Shape shape, double value, DType dtype = DType::f32);
+  // A tensor over memory owned elsewhere (zero-copy interop, e.g. a NumPy array's buffer):
+  // `data` is element (0,...,0), strides are in elements and >= 0. Nothing is copied, counted by
+  // memory_stats() or freed; `owner` (may be null) is held until the last tensor sharing this
+  // storage goes, and the caller keeps the memory valid until then. Views and copies follow the
+  // usual rules (reshape of a non-viewable layout copies into owned memory).
+  // ValueError when shape and strides differ in rank or a stride is negative.
+  static Tensor from_external(void* data, Shape shape, Shape strides, DType dtype,
+                              std::shared_ptr<void> owner = nullptr);
   // Values in row-major order; ValueError when their count differs from the shape's.
   static Tensor from_vector(Shape shape, std::vector<float> values);
   static Tensor from_vector(Shape shape, std::vector<double> values);

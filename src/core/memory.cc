@@ -3,6 +3,7 @@
 #include <cstring>
 #include <string>
 
+#include "core/buffer_cache.hpp"
 #include "core/storage.hpp"
 #include "tinyaccel/errors.hpp"
 #include "tinyaccel/memory.hpp"
@@ -25,7 +26,8 @@ void count_allocation(int64_t bytes) {
 }  // namespace
 
 MemoryStats memory_stats() {
-  return MemoryStats{g_current.load(), g_peak.load(), g_allocations.load()};
+  return MemoryStats{g_current.load(), g_peak.load(), g_allocations.load(),
+                     core::cached_buffer_bytes()};
 }
 
 void reset_peak_memory() {
@@ -43,10 +45,15 @@ Storage::Storage(int64_t bytes, bool zero) : bytes_(bytes) {
   const int64_t padded = bytes == 0 ? kTensorAlignment
                                     : (bytes + kTensorAlignment - 1) / kTensorAlignment *
                                           kTensorAlignment;
-  if (padded < bytes) {
+  if (padded < bytes || padded > (int64_t{1} << 62)) {
     throw AllocationError("allocation size overflows: " + std::to_string(bytes) + " bytes");
   }
-  data_ = std::aligned_alloc(kTensorAlignment, static_cast<size_t>(padded));
+  if (padded >= core::kMinCachedBytes) {
+    data_ = core::acquire_buffer(padded, &capacity_);
+  } else {
+    data_ = std::aligned_alloc(kTensorAlignment, static_cast<size_t>(padded));
+    capacity_ = padded;
+  }
   if (data_ == nullptr) {
     throw AllocationError("cannot allocate " + std::to_string(bytes) +
                           " bytes for a tensor: out of memory");
@@ -56,7 +63,12 @@ Storage::Storage(int64_t bytes, bool zero) : bytes_(bytes) {
 }
 
 Storage::~Storage() {
-  std::free(data_);
+  if (external_) return;
+  if (capacity_ >= core::kMinCachedBytes) {
+    core::release_buffer(data_, capacity_);
+  } else {
+    std::free(data_);
+  }
   g_current.fetch_sub(bytes_);
 }
 

@@ -92,6 +92,25 @@ Tensor Tensor::empty(Shape shape, DType dtype) {
   return Tensor(std::move(storage), std::move(shape), std::move(strides), 0, dtype);
 }
 
+Tensor Tensor::from_external(void* data, Shape shape, Shape strides, DType dtype,
+                             std::shared_ptr<void> owner) {
+  if (shape.size() != strides.size()) {
+    throw ValueError("from_external: shape " + shape_str(shape) + " and strides " +
+                     shape_str(strides) + " differ in rank");
+  }
+  // Bytes from element 0 to one past the last element: what the memory must hold.
+  int64_t extent = shape_numel(shape) > 0 ? 1 : 0;
+  for (size_t d = 0; d < shape.size(); ++d) {
+    if (strides[d] < 0) {
+      throw ValueError("from_external: negative stride " + std::to_string(strides[d]) +
+                       " in " + shape_str(strides) + " (strides must be >= 0)");
+    }
+    if (extent > 0) extent += (shape[d] - 1) * strides[d];
+  }
+  auto storage = std::make_shared<Storage>(data, extent * dtype_size(dtype), std::move(owner));
+  return Tensor(std::move(storage), std::move(shape), std::move(strides), 0, dtype);
+}
+
 Tensor Tensor::full(Shape shape, double value, DType dtype) {
   Tensor t = empty(std::move(shape), dtype);
   t.fill_(value);

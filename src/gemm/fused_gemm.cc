@@ -7,6 +7,7 @@
 #include "core/dtype_dispatch.hpp"
 #include "elementwise/activation_kernels.hpp"
 #include "gemm/backends.hpp"
+#include "tinyaccel/elementwise.hpp"
 #include "tinyaccel/matmul.hpp"
 #include "tinyaccel/threads.hpp"
 
@@ -105,25 +106,50 @@ void fused_gemm(const Tensor& a, const Tensor& b, Tensor& c, const GemmOptions& 
   visit_dtype(c.dtype(), [&](auto z) { run_fused<decltype(z)>(a, b, c, options); });
 }
 
+namespace {
+
+void check_linear_shapes(const Shape& x, const Shape& weight, const Shape* bias) {
+  if (x.empty() || weight.size() != 2) {
+    throw ShapeError("linear: x must be (..., in_features) and weight (out_features, "
+                     "in_features), got x " + shape_str(x) + ", weight " + shape_str(weight));
+  }
+  const int64_t in = weight[1], out = weight[0];
+  if (x.back() != in) {
+    throw ShapeError("shape mismatch: linear x " + shape_str(x) + ", weight " +
+                     shape_str(weight) + ": x.shape[-1]=" + std::to_string(x.back()) +
+                     " != in_features=" + std::to_string(in));
+  }
+  if (bias && (bias->size() != 1 || (*bias)[0] != out)) {
+    throw ShapeError("shape mismatch: linear bias " + shape_str(*bias) + " for weight " +
+                     shape_str(weight) + ": bias must be (" + std::to_string(out) + ",)");
+  }
+}
+
+}  // namespace
+
+OpCost linear_cost(const Shape& x, const Shape& weight, bool bias, Activation act, DType dtype) {
+  check_linear_shapes(x, weight, nullptr);
+  const int64_t in = weight[1], out = weight[0];
+  const int64_t rows = shape_numel(Shape(x.begin(), x.end() - 1)), n = rows * out;
+  OpCost c = matmul_cost({rows, in}, {in, out}, dtype);
+  if (bias) {
+    c.flops += n;
+    c.bytes += out * dtype_size(dtype);
+  }
+  switch (act) {
+    case Activation::none: break;
+    case Activation::relu: c.flops += n; break;
+    case Activation::gelu: c.flops += gelu_cost(n, dtype).flops; break;
+    case Activation::gelu_erf: c.flops += gelu_erf_cost(n, dtype).flops; break;
+  }
+  return c;
+}
+
 Tensor linear(const Tensor& x, const Tensor& weight, const std::optional<Tensor>& bias,
               Activation act) {
-  if (x.ndim() < 1 || weight.ndim() != 2) {
-    throw ShapeError("linear: x must be (..., in_features) and weight (out_features, "
-                     "in_features), got x " + shape_str(x.shape()) + ", weight " +
-                     shape_str(weight.shape()));
-  }
+  const Shape bias_shape = bias ? bias->shape() : Shape{};
+  check_linear_shapes(x.shape(), weight.shape(), bias ? &bias_shape : nullptr);
   const int64_t in = weight.shape()[1], out = weight.shape()[0];
-  if (x.shape().back() != in) {
-    throw ShapeError("shape mismatch: linear x " + shape_str(x.shape()) + ", weight " +
-                     shape_str(weight.shape()) + ": x.shape[-1]=" +
-                     std::to_string(x.shape().back()) + " != in_features=" +
-                     std::to_string(in));
-  }
-  if (bias && (bias->ndim() != 1 || bias->shape()[0] != out)) {
-    throw ShapeError("shape mismatch: linear bias " + shape_str(bias->shape()) +
-                     " for weight " + shape_str(weight.shape()) + ": bias must be (" +
-                     std::to_string(out) + ",)");
-  }
   const bool wide = x.dtype() == DType::f64 || weight.dtype() == DType::f64 ||
                     (bias && bias->dtype() == DType::f64);
   const DType dtype = wide ? DType::f64 : DType::f32;

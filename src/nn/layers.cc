@@ -31,16 +31,6 @@ Tensor relu_reference_(Tensor& x) {
   return x;
 }
 
-OpCost activation_cost(Activation act, int64_t numel, DType dtype) {
-  switch (act) {
-    case Activation::none: return {};
-    case Activation::relu: return {numel, 0};
-    case Activation::gelu: return {gelu_cost(numel, dtype).flops, 0};
-    case Activation::gelu_erf: return {gelu_erf_cost(numel, dtype).flops, 0};
-  }
-  return {};
-}
-
 }  // namespace
 
 // ---- Linear ---------------------------------------------------------------------------------
@@ -127,17 +117,11 @@ void Linear::forward_accumulate(const Tensor& x, Tensor& out, Path path) const {
 }
 
 OpCost Linear::cost(const Shape& input, bool accumulate) const {
-  const int64_t m = leading_rows(input), n = out_features();
-  const int64_t size = dtype_size(dtype());
-  OpCost c = matmul_cost({m, in_features()}, {in_features(), n}, dtype());
-  if (bias_) {
-    c.flops += m * n;
-    c.bytes += n * size;
-  }
-  c.flops += activation_cost(activation_, m * n, dtype()).flops;
+  OpCost c = linear_cost(input, weight_.shape(), bias_.has_value(), activation_, dtype());
   if (accumulate) {
-    c.flops += m * n;
-    c.bytes += m * n * size;
+    const int64_t outputs = leading_rows(input) * out_features();
+    c.flops += outputs;
+    c.bytes += outputs * dtype_size(dtype());
   }
   return c;
 }

@@ -1,0 +1,107 @@
+"""tinyaccel.nn: the pre-LN transformer block on tinyaccel's kernels, and its naive twin."""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import Any, Dict, List, Mapping, Optional, Tuple, Union
+
+import numpy as np
+
+from . import _native, _recording
+from ._arrays import as_array, wrap_like
+
+__all__ = ["TransformerBlock"]
+
+
+class TransformerBlock:
+    """Pre-LN transformer encoder block: ``y = x + SelfAttn(LN1(x)); out = y + MLP(LN2(y))``,
+    PyTorch's ``nn.TransformerEncoderLayer(d_model, nhead, dim_feedforward, activation="gelu",
+    batch_first=True, norm_first=True)`` in eval mode.
+
+    Weights come from ``state_dict``: a mapping of PyTorch's parameter names to arrays (a
+    module's ``state_dict()`` of torch tensors works as it is), or the path of an ``.npz`` with
+    those names. d_model, ffn and the dtype (float32 or float64) follow the tensors; ``heads``,
+    ``causal``, ``activation`` ("gelu_erf", PyTorch's "gelu", or the faster tanh form "gelu")
+    and ``eps`` are given. Without weights use :meth:`random`. Names, missing or extra keys and
+    shapes are checked (ValueError naming the key).
+
+    Inputs are (batch, seq, d_model); :meth:`forward` runs the fused kernels, ``naive=True`` the
+    reference twin (naive matmul, scalar element-wise ops; for checking, not speed).
+    """
+
+    def __init__(self, state_dict: Union[Mapping[str, Any], str, "os.PathLike[str]"], *,
+                 heads: int, causal: bool = False, activation: str = "gelu_erf",
+                 eps: float = 1e-5) -> None:
+        if isinstance(state_dict, (str, os.PathLike)):
+            self._block = _native.TransformerBlock.load(os.fspath(state_dict), int(heads),
+                                                        bool(causal), activation, float(eps))
+        else:
+            arrays = {str(k): as_array(v, str(k)) for k, v in state_dict.items()}
+            self._block = _native.TransformerBlock(arrays, int(heads), bool(causal), activation,
+                                                   float(eps))
+
+    @classmethod
+    def random(cls, d_model: int = 768, heads: int = 12, ffn: int = 3072, *, seed: int = 0,
+               causal: bool = False, activation: str = "gelu_erf", eps: float = 1e-5,
+               dtype: str = "float32") -> "TransformerBlock":
+        """Seeded-random weights with PyTorch's initialization (same seed, same weights on every
+        machine)."""
+        self = cls.__new__(cls)
+        self._block = _native.TransformerBlock.random(d_model, heads, ffn, seed, causal,
+                                                      activation, eps, dtype)
+        return self
+
+    def forward(self, x: Any, naive: bool = False) -> Any:
+        """The block on x: (batch, seq, d_model) of the block's dtype -> same shape."""
+        xa = as_array(x, "x")
+        rec = _recording.active
+        if rec is None:
+            return wrap_like(x, self._block.forward(xa, naive))
+        start = time.perf_counter()
+        out = self._block.forward(xa, naive)
+        flops, nbytes = self.cost(xa.shape)
+        rec.record("transformer_block", "(" + ",".join(map(str, xa.shape)) + ")", self.dtype,
+                   flops, nbytes, time.perf_counter() - start)
+        return wrap_like(x, out)
+
+    __call__ = forward
+
+    def naive_forward(self, x: Any) -> Any:
+        """The reference twin: same weights, reference kernels only."""
+        return self.forward(x, naive=True)
+
+    def layer_costs(self, input_shape: Tuple[int, ...]) -> List[Dict[str, Any]]:
+        """The forward pass's steps in order, each with the FLOPs and bytes its kernels declare
+        and the bytes it touches (its working set)."""
+        return [dict(name=n, flops=f, bytes=b, working_set_bytes=w)
+                for n, f, b, w in self._block.layer_costs(tuple(int(d) for d in input_shape))]
+
+    def cost(self, input_shape: Tuple[int, ...]) -> Tuple[int, int]:
+        """(FLOPs, bytes) of one forward pass: the sum of :meth:`layer_costs`."""
+        layers = self.layer_costs(input_shape)
+        return sum(l["flops"] for l in layers), sum(l["bytes"] for l in layers)
+
+    def state_dict(self) -> Dict[str, np.ndarray]:
+        """The parameters under PyTorch's names (copies)."""
+        return dict(self._block.state_dict())
+
+    def save(self, path: "str | os.PathLike[str]") -> None:
+        """Writes the parameters as an .npz that ``torch``'s ``load_state_dict`` accepts via
+        NumPy."""
+        self._block.save(os.fspath(path))
+
+    def profile(self, x: Any, roofline: Any, warmup: int = 2, iterations: int = 10,
+                naive: bool = False) -> Dict[str, Any]:
+        """Per-layer profile (C++ scoped timers) placed on ``roofline`` (a Roofline)."""
+        return self._block.profile(as_array(x, "x"), roofline._report, warmup, iterations, naive)
+
+    d_model = property(lambda self: self._block.d_model)
+    heads = property(lambda self: self._block.heads)
+    ffn = property(lambda self: self._block.ffn)
+    causal = property(lambda self: self._block.causal)
+    dtype = property(lambda self: self._block.dtype)
+
+    def __repr__(self) -> str:
+        return (f"TransformerBlock(d_model={self.d_model}, heads={self.heads}, ffn={self.ffn}, "
+                f"causal={self.causal}, dtype={self.dtype})")

@@ -1,0 +1,83 @@
+"""This machine's roofline: measured compute and memory ceilings, and kernels placed under them."""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any, Dict, Optional
+
+from . import _native
+
+
+class Roofline:
+    """A roofline run: ceilings (FMA peak per instruction set and dtype, L1/L2/L3/DRAM bandwidth
+    plateaus) and placed kernels. Made by :func:`roofline` or loaded from a saved JSON file."""
+
+    def __init__(self, report: "_native.RooflineReport") -> None:
+        self._report = report
+
+    @classmethod
+    def from_json(cls, text: str) -> "Roofline":
+        """A run from the JSON that :meth:`to_json` (or ``tinyaccel roofline --json``) wrote."""
+        return cls(_native.RooflineReport.from_json(text))
+
+    @classmethod
+    def load(cls, path: "str | os.PathLike[str]") -> "Roofline":
+        with open(path, encoding="utf-8") as f:
+            return cls.from_json(f.read())
+
+    def to_json(self) -> str:
+        return self._report.to_json()
+
+    def to_dict(self) -> Dict[str, Any]:
+        """Metadata, compute roofs, bandwidth sweeps and plateaus, placed kernels: every number."""
+        return json.loads(self._report.to_json())
+
+    def save(self, path: "str | os.PathLike[str]") -> None:
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(self.to_json())
+
+    def text(self) -> str:
+        """The tables ``tinyaccel roofline`` prints."""
+        return self._report.text()
+
+    def csv(self) -> str:
+        return self._report.csv()
+
+    def plot(self, path: "str | os.PathLike[str]") -> str:
+        """Draws the roofline to ``path`` (.svg or .png, by gnuplot) and returns the path.
+        OSError when gnuplot is missing or fails, ValueError for another extension."""
+        self._report.plot(os.fspath(path))
+        return os.fspath(path)
+
+    @property
+    def threads(self) -> int:
+        return self._report.threads
+
+    def place(self, name: str, flops: int, bytes: int, seconds: float,
+              working_set_bytes: Optional[int] = None, dtype: str = "float32") -> Dict[str, Any]:
+        """Where a kernel of this cost and measured time sits: intensity (FLOP/B), GFLOP/s, the
+        memory level of its working set (default: ``bytes``), the attainable rate there,
+        efficiency (fraction of it) and whether it is memory- or compute-bound."""
+        ws = bytes if working_set_bytes is None else working_set_bytes
+        return self._report.place(name, int(flops), int(bytes), int(ws), float(seconds), dtype)
+
+    def __str__(self) -> str:
+        return self.text()
+
+    def __repr__(self) -> str:
+        d = self.to_dict()
+        return (f"<Roofline: {len(d.get('compute_roofs', []))} compute roofs, "
+                f"{len(d.get('memory_roofs', []))} memory levels, {len(d.get('kernels', []))} kernels>")
+
+
+def roofline(quick: bool = True, threads: Optional[int] = None, kernels: bool = True,
+             verbose: bool = False) -> Roofline:
+    """Measures this machine's roofline (what ``tinyaccel roofline`` does).
+
+    quick: fewer sizes and shorter probes (well under a minute) instead of the full sweep
+    (several minutes). threads: default :func:`tinyaccel.num_threads`. kernels: also place the
+    library's kernels (element-wise, GELU, softmax, LayerNorm, matmul on every backend).
+    verbose: progress lines on stderr.
+    """
+    return Roofline(_native.run_roofline(quick, threads or 0, kernels, verbose))
