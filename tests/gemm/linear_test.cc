@@ -126,5 +126,24 @@ TEST(Backends, NamesRoundTripAndChoiceIsExplained) {
   EXPECT_NE(describe_backend_choice().find("auto"), std::string::npos);
 }
 
+TEST(Linear, DeclaredCostCountsGemmBiasAndActivation) {
+  const int64_t rows = 2 * 5, in = 24, out = 17, n = rows * out;
+  const OpCost plain = linear_cost({2, 5, in}, {out, in}, false, Activation::none, DType::f32);
+  EXPECT_EQ(plain.flops, 2 * rows * in * out);
+  EXPECT_EQ(plain.bytes, (rows * in + in * out + rows * out) * 4);
+  const OpCost full = linear_cost({2, 5, in}, {out, in}, true, Activation::gelu, DType::f64);
+  EXPECT_EQ(full.flops, 2 * rows * in * out + n + gelu_cost(n, DType::f64).flops);
+  EXPECT_EQ(full.bytes, (rows * in + in * out + rows * out + out) * 8);
+  EXPECT_EQ(linear_cost({3, in}, {out, in}, false, Activation::relu, DType::f32).flops,
+            2 * 3 * in * out + 3 * out);
+  // The module declares the same numbers for the same layer.
+  const nn::Linear layer(in, out, 1, true, Activation::gelu_erf);
+  const OpCost declared = linear_cost({4, in}, {out, in}, true, Activation::gelu_erf, DType::f32);
+  EXPECT_EQ(layer.cost({4, in}).flops, declared.flops);
+  EXPECT_EQ(layer.cost({4, in}).bytes, declared.bytes);
+  EXPECT_THROW(linear_cost({4, in + 1}, {out, in}, false, Activation::none, DType::f32),
+               ShapeError);
+}
+
 }  // namespace
 }  // namespace tinyaccel
