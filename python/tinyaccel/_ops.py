@@ -118,8 +118,10 @@ def attention(q: Any, k: Any, v: Any, scale: Optional[float] = None, causal: boo
     runs the reference twin that materializes them.
     """
     qa, ka, va = as_array(q, "q"), as_array(k, "k"), as_array(v, "v")
-    s = 1.0 / math.sqrt(qa.shape[-1]) if scale is None and qa.ndim and qa.shape[-1] else scale
-    s = 1.0 if s is None else float(s)
+    if scale is None:
+        depth = qa.shape[-1] if qa.ndim else 0
+        scale = 1.0 / math.sqrt(depth) if depth > 0 else 1.0
+    s = float(scale)
     cost = lambda q_, k_, v_, *_: _native.attention_cost(q_.shape, k_.shape, v_.shape,
                                                          _dtype(q_, k_, v_), bool(causal))
     return wrap_like(q, _exec("attention", _native.attention, (qa, ka, va, s, bool(causal),
