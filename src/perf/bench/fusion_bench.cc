@@ -75,23 +75,16 @@ FusionRow measure_op(const OpCase& op, const OpOperands& operands, const FusionS
   return row;
 }
 
-// PyTorch on the peer input, each interpreter next to fused_gelu timed here.
-std::vector<TorchPeer> run_peers(const FusionBenchOptions& o, int threads,
-                                 const TimingOptions& timing, const ProgressFn& progress) {
-  const auto pythons =
-      o.dtype == DType::f32 ? perf::torch_pythons(o.torch) : std::vector<std::string>{};
-  if (pythons.empty()) return {};
-  const auto script = perf::find_peer_script(o.peer_script);
-  if (!script) {
-    progress("bench fusion: bench/peers/torch_gelu.py not found; PyTorch peer skipped");
-    return {};
-  }
+// PyTorch on the peer input with each of `pythons`, next to fused_gelu timed here.
+std::vector<TorchPeer> run_peers(const std::vector<std::string>& pythons, const std::string& script,
+                                 int threads, bool quick, const TimingOptions& timing,
+                                 const ProgressFn& progress) {
   const Tensor x = randn({kPeerRows, kPeerCols}, 1, DType::f32);
   const Timing ours = measure_latency([&] { fused_gelu(x); }, timing);
   std::vector<TorchPeer> peers;
   for (const auto& py : pythons) {
     progress(fmt::format("bench fusion: PyTorch peer with {} ...", py));
-    TorchPeer p = perf::run_torch_peer(py, *script, kPeerRows, kPeerCols, threads, o.quick);
+    TorchPeer p = perf::run_torch_peer(py, script, kPeerRows, kPeerCols, threads, quick);
     if (p.error.empty()) p.fused_ms = ours.median_s * 1e3;
     peers.push_back(p);
   }
@@ -150,6 +143,13 @@ FusionBench compare_fusion(const FusionBenchOptions& o) {
   const auto progress = [&](const std::string& line) {
     if (o.progress) o.progress(line);
   };
+  std::vector<std::string> pythons =
+      o.dtype == DType::f32 ? perf::torch_pythons(o.torch) : std::vector<std::string>{};
+  const auto script = pythons.empty() ? std::nullopt : perf::find_peer_script(o.peer_script);
+  if (!pythons.empty() && !script) {
+    progress("bench fusion: bench/peers/torch_gelu.py not found; PyTorch peer skipped");
+    pythons.clear();
+  }
   const perf::ThreadsGuard guard(o.threads);
   FusionBench bench;
   bench.dtype = o.dtype;
@@ -174,7 +174,9 @@ FusionBench compare_fusion(const FusionBenchOptions& o) {
       bench.rows.push_back(row);
     }
   }
-  bench.peers = run_peers(o, bench.threads, timing, progress);
+  if (!pythons.empty()) {
+    bench.peers = run_peers(pythons, *script, bench.threads, o.quick, timing, progress);
+  }
   return bench;
 }
 
