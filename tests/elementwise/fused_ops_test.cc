@@ -11,14 +11,9 @@
 namespace tinyaccel {
 namespace {
 
+using testing::expect_close;
 using testing::IsaGuard;
 using testing::runnable_isas;
-
-void expect_close(const Tensor& got, const Tensor& ref, double tol, const std::string& what) {
-  ASSERT_EQ(got.shape(), ref.shape()) << what;
-  ASSERT_EQ(got.dtype(), ref.dtype()) << what;
-  EXPECT_TRUE(allclose(got, ref, tol, tol, /*equal_nan=*/true)) << what;
-}
 
 // Every op against its reference on 2-D operands is the registry's test (tests/perf/
 // op_cases_test.cc); here what its cases do not cover: leading batch dimensions, causal softmax

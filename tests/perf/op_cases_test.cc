@@ -10,7 +10,7 @@
 #include <tinyaccel/elementwise.hpp>
 #include <tinyaccel/op_cases.hpp>
 
-#include "support/isa_guard.hpp"
+#include "elementwise/elementwise_test_support.hpp"
 
 namespace tinyaccel {
 namespace {
@@ -21,9 +21,7 @@ using testing::runnable_isas;
 void expect_close(const OpOutputs& got, const OpOutputs& ref, double tol, const std::string& what) {
   ASSERT_EQ(got.size(), ref.size()) << what;
   for (size_t i = 0; i < got.size(); ++i) {
-    ASSERT_EQ(got[i].shape(), ref[i].shape()) << what << " output " << i;
-    ASSERT_EQ(got[i].dtype(), ref[i].dtype()) << what << " output " << i;
-    EXPECT_TRUE(allclose(got[i], ref[i], tol, tol, /*equal_nan=*/true)) << what << " output " << i;
+    testing::expect_close(got[i], ref[i], tol, what + " output " + std::to_string(i));
   }
 }
 

@@ -189,6 +189,23 @@ TEST(TransformerProfile, ProfilesTheRunOnGivenRoofs) {
   EXPECT_THROW(given_roofs(DType::f32, 100, 0), ValueError);
 }
 
+TEST(MeasureRoofs, OneComputeCeilingAndMemoryLevels) {
+  int lines = 0;
+  const Roofs roofs = measure_roofs(DType::f32, [&](const std::string& line) {
+    EXPECT_EQ(line.rfind("[roofs] ", 0), 0u) << line;
+    ++lines;
+  });
+  EXPECT_EQ(lines, 2);
+  ASSERT_EQ(roofs.compute.size(), 1u);
+  EXPECT_EQ(roofs.compute[0].isa, active_isa());
+  EXPECT_GT(roofs.compute[0].gflops(), 0);
+  EXPECT_EQ(roofs.threads, num_threads());
+  ASSERT_FALSE(roofs.memory.empty());
+  for (const Plateau& p : roofs.memory) EXPECT_GT(p.gbs, 0) << p.level;
+  ASSERT_EQ(roofs.sweeps.size(), 1u);
+  EXPECT_EQ(roofs.sweeps[0].samples.size(), 14u);  // 16 KiB .. 128 MiB, doubling
+}
+
 TEST(ReportCommand, RunsInProcessAndRefusesUnknownSections) {
   const fs::path dir =
       fs::temp_directory_path() / ("tinyaccel_report_cli_" + std::to_string(getpid()));

@@ -3,6 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "perf/roofline/placement_json.hpp"
 #include "tinyaccel/profiler.hpp"
 #include "tinyaccel/system.hpp"
 #include "tinyaccel/table.hpp"
@@ -80,24 +81,18 @@ std::string profile_json(const ForwardProfile& p, const TransformerRun& run) {
   json layers = json::array();
   for (const LayerProfile& l : p.layers) {
     const Placement& pl = l.placement;
-    layers.push_back({{"name", l.name},
-                      {"median_ms", l.timing.median_s * 1e3},
-                      {"timing", timing(l.timing)},
-                      {"time_share", l.time_share},
-                      {"flops", pl.point.cost.flops},
-                      {"bytes", pl.point.cost.bytes},
-                      {"working_set_bytes", pl.point.working_set_bytes},
-                      {"intensity", pl.intensity},
-                      {"gflops", pl.gflops},
-                      {"gbs", pl.gbs},
-                      {"level", pl.level},
-                      {"level_gbs", pl.level_gbs},
-                      {"peak_gflops", pl.peak_gflops},
-                      {"attainable_gflops", pl.attainable_gflops},
-                      {"predicted_ms", pl.predicted_s * 1e3},
-                      {"efficiency", pl.efficiency},
-                      {"bound", l.bound},
-                      {"recommendation", l.recommendation}});
+    json layer = {{"name", l.name},
+                  {"median_ms", l.timing.median_s * 1e3},
+                  {"timing", timing(l.timing)},
+                  {"time_share", l.time_share},
+                  {"flops", pl.point.cost.flops},
+                  {"bytes", pl.point.cost.bytes},
+                  {"working_set_bytes", pl.point.working_set_bytes}};
+    perf::add_placement_fields(layer, pl);
+    layer["predicted_ms"] = pl.predicted_s * 1e3;
+    layer["bound"] = l.bound;
+    layer["recommendation"] = l.recommendation;
+    layers.push_back(layer);
   }
   const auto& c = run.config;
   const json doc{{"model", p.model},

@@ -31,6 +31,13 @@ class Run {
   ProgressFn progress_fn() const {
     return [this](const std::string& line) { progress(line); };
   }
+  // A section's options at the report's thread count, its progress going to the report's.
+  template <typename Options>
+  Options configured(Options options, int threads) const {
+    options.threads = threads;
+    options.progress = progress_fn();
+    return options;
+  }
   void warn(const std::string& what) {
     report_.warnings.push_back(what);
     progress("warning: " + what);
@@ -66,10 +73,7 @@ class Run {
 
 void roofline_section(const ReportOptions& o, Report& r, Run& run) {
   run.progress("roofline: compute and bandwidth probes, kernels placed");
-  RooflineOptions options = o.roofline;
-  options.threads = r.threads;
-  options.progress = run.progress_fn();
-  r.roofline = run_roofline(options);
+  r.roofline = run_roofline(run.configured(o.roofline, r.threads));
   run.write("roofline.json", roofline_json(*r.roofline));
   run.write("roofline.csv", roofline_csv(*r.roofline));
   for (const auto& w : r.roofline->warnings) r.warnings.push_back("roofline: " + w);
@@ -120,16 +124,10 @@ void run_section(const ReportOptions& o, Report& r, Run& run, const std::string&
     roofline_section(o, r, run);
   } else if (name == "matmul") {
     run.progress("matmul scaling across backends");
-    MatmulBenchOptions options = o.matmul;
-    options.threads = r.threads;
-    options.progress = run.progress_fn();
-    r.matmul = compare_matmul_backends(options);
+    r.matmul = compare_matmul_backends(run.configured(o.matmul, r.threads));
   } else if (name == "fusion") {
     run.progress("fusion: fused vs unfused element-wise kernels");
-    FusionBenchOptions options = o.fusion;
-    options.threads = r.threads;
-    options.progress = run.progress_fn();
-    r.fusion = compare_fusion(options);
+    r.fusion = compare_fusion(run.configured(o.fusion, r.threads));
   } else {
     transformer_section(o, r, run);
   }

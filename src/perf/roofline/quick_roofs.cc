@@ -8,16 +8,21 @@
 #include "tinyaccel/threads.hpp"
 
 namespace tinyaccel {
+namespace {
 
-Roofs measure_roofs(DType dtype, const std::function<void(const std::string&)>& progress) {
+// Roofs at num_threads() with one compute ceiling, at the active ISA, and no memory level yet.
+Roofs one_compute_roof(DType dtype, const ProbeStats& peak) {
   Roofs roofs;
   roofs.threads = num_threads();
-  ComputeRoof roof;
-  roof.isa = active_isa();
-  roof.dtype = dtype;
-  roof.threads = roofs.threads;
-  roof.stats = probe_peak(roof.isa, dtype, roofs.threads, 0.2);
-  roofs.compute.push_back(roof);
+  roofs.compute.push_back({active_isa(), dtype, roofs.threads, peak});
+  return roofs;
+}
+
+}  // namespace
+
+Roofs measure_roofs(DType dtype, const std::function<void(const std::string&)>& progress) {
+  Roofs roofs = one_compute_roof(dtype, probe_peak(active_isa(), dtype, num_threads(), 0.2));
+  const ComputeRoof& roof = roofs.compute.front();
   if (progress) {
     progress(fmt::format("[roofs] {} {} FMA peak, {} threads: {:.1f} GFLOP/s", isa_name(roof.isa),
                          dtype_name(dtype), roofs.threads, roof.gflops()));
@@ -68,14 +73,9 @@ Roofs given_roofs(DType dtype, double peak_gflops, double bandwidth_gbs) {
         fmt::format("given roofs need a peak and a bandwidth > 0 (got {} GFLOP/s, {} GB/s)",
                     peak_gflops, bandwidth_gbs));
   }
-  Roofs roofs;
-  roofs.threads = num_threads();
-  ComputeRoof roof;
-  roof.isa = active_isa();
-  roof.dtype = dtype;
-  roof.threads = roofs.threads;
-  roof.stats.best = roof.stats.median = peak_gflops;
-  roofs.compute.push_back(roof);
+  ProbeStats peak;
+  peak.best = peak.median = peak_gflops;
+  Roofs roofs = one_compute_roof(dtype, peak);
   Plateau all;
   all.level = "given";
   all.max_bytes = INT64_MAX;

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "perf/roofline/placement_json.hpp"
 #include "tinyaccel/roofline.hpp"
 #include "tinyaccel/table.hpp"
 
@@ -165,30 +166,24 @@ std::string roofline_json(const RooflineReport& r) {
   Json kernels = Json::array();
   for (const auto& p : r.placements) {
     const Timing& t = p.point.timing;
-    kernels.push_back({{"name", p.point.name},
-                       {"dtype", dtype_name(p.point.dtype)},
-                       {"flops", p.point.cost.flops},
-                       {"bytes", p.point.cost.bytes},
-                       {"working_set_bytes", p.point.working_set_bytes},
-                       {"seconds", p.point.seconds},
-                       {"timing",
-                        {{"median_s", t.median_s},
-                         {"min_s", t.min_s},
-                         {"mean_s", t.mean_s},
-                         {"cv", t.cv},
-                         {"samples", t.samples},
-                         {"calls_per_sample", t.calls_per_sample}}},
-                       {"intensity", p.intensity},
-                       {"gflops", p.gflops},
-                       {"gbs", p.gbs},
-                       {"level", p.level},
-                       {"level_gbs", p.level_gbs},
-                       {"peak_gflops", p.peak_gflops},
-                       {"ridge_intensity", p.ridge_intensity},
-                       {"attainable_gflops", p.attainable_gflops},
-                       {"predicted_seconds", p.predicted_s},
-                       {"efficiency", p.efficiency},
-                       {"bound", bound_name(p.bound)}});
+    Json k = {{"name", p.point.name},
+              {"dtype", dtype_name(p.point.dtype)},
+              {"flops", p.point.cost.flops},
+              {"bytes", p.point.cost.bytes},
+              {"working_set_bytes", p.point.working_set_bytes},
+              {"seconds", p.point.seconds},
+              {"timing",
+               {{"median_s", t.median_s},
+                {"min_s", t.min_s},
+                {"mean_s", t.mean_s},
+                {"cv", t.cv},
+                {"samples", t.samples},
+                {"calls_per_sample", t.calls_per_sample}}}};
+    perf::add_placement_fields(k, p);
+    k["ridge_intensity"] = p.ridge_intensity;
+    k["predicted_seconds"] = p.predicted_s;
+    k["bound"] = bound_name(p.bound);
+    kernels.push_back(k);
   }
   j["kernels"] = kernels;
   j["warnings"] = r.warnings;
