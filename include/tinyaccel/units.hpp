@@ -17,7 +17,8 @@ int64_t parse_count(const std::string& text);
 // A number of bytes: parse_count's forms plus the byte units ("64KiB", "1GB", "4096B").
 int64_t parse_bytes(const std::string& text);
 
-// The rule above in one sentence, for the --help of every option that takes a size.
+// The rule above in one sentence (lines of < 100 characters), for every --help that takes a
+// size.
 const char* size_syntax_help();
 
 }  // namespace tinyaccel

@@ -87,8 +87,8 @@ int64_t parse_bytes(const std::string& text) {
 }
 
 const char* size_syntax_help() {
-  return "Sizes: a bare K, M or G suffix is binary (64K = 65536, 1M = 2^20); byte units follow "
-         "their standard: kB, MB, GB are decimal (1GB = 10^9 bytes, as in likwid-bench), KiB, "
+  return "Sizes: a bare K, M or G suffix is binary (64K = 65536, 1M = 2^20); byte units follow\n"
+         "their standard: kB, MB, GB are decimal (1GB = 10^9 bytes, as in likwid-bench), KiB,\n"
          "MiB, GiB binary.";
 }
 

@@ -15,6 +15,8 @@
 #include <tinyaccel/elementwise.hpp>
 #include <tinyaccel/threads.hpp>
 
+#include "system/run_cli.hpp"
+
 namespace tinyaccel {
 namespace {
 
@@ -213,6 +215,25 @@ TEST(CompareFusion, PyTorchPeerSuccessAndFailureAreData) {
   o.torch = "/bin/true";
   o.peer_script = "/nonexistent/torch_gelu.py";
   EXPECT_THROW(compare_fusion(o), IoError);
+}
+
+// Every --help that takes a size states the one rule; a bad size is one line, exit status 2.
+TEST(BenchCommands, SizeRuleInHelpAndOneLineErrors) {
+  for (const char* command : {"bench fusion --help", "roofline --help"}) {
+    const auto r = testing::run_cli(command);
+    EXPECT_EQ(r.status, 0) << command;
+    EXPECT_NE(r.out.find("65536"), std::string::npos) << command;
+    EXPECT_NE(r.out.find("1GB = 1"), std::string::npos) << command;
+  }
+  for (const char* command : {"bench fusion --sizes 64KiB --torch none",
+                              "roofline --probe copy:64Q", "bench matmul --dtype float16",
+                              "bench matmul --shapes 2x3"}) {
+    const auto r = testing::run_cli(command);
+    EXPECT_EQ(r.status, 2) << command;
+    EXPECT_EQ(r.err.rfind("tinyaccel: error: ", 0), 0u) << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    EXPECT_TRUE(r.out.empty()) << r.out;
+  }
 }
 
 }  // namespace
