@@ -10,6 +10,7 @@
 #include "perf/support.hpp"
 #include "tinyaccel/bench.hpp"
 #include "tinyaccel/elementwise.hpp"
+#include "tinyaccel/errors.hpp"
 #include "tinyaccel/memory.hpp"
 #include "tinyaccel/op_cases.hpp"
 #include "tinyaccel/roofline.hpp"

@@ -9,6 +9,7 @@
 
 #include "perf/support.hpp"
 #include "tinyaccel/bench.hpp"
+#include "tinyaccel/errors.hpp"
 #include "tinyaccel/roofline.hpp"
 #include "tinyaccel/table.hpp"
 #include "tinyaccel/threads.hpp"
@@ -158,10 +159,12 @@ MatmulBench compare_matmul_backends(const MatmulBenchOptions& o) {
     }
     for (size_t i = first; i < bench.results.size(); ++i) {
       MatmulBenchRow& r = bench.results[i];
-      if (medians.count(Backend::naive))
+      if (medians.count(Backend::naive)) {
         r.speedup_vs_naive = medians[Backend::naive] / r.timing.median_s;
-      if (medians.count(Backend::blas))
+      }
+      if (medians.count(Backend::blas)) {
         r.ratio_vs_blas = medians[Backend::blas] / r.timing.median_s;
+      }
     }
   }
   return bench;

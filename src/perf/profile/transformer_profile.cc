@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "perf/roofline/placement_json.hpp"
+#include "tinyaccel/errors.hpp"
 #include "tinyaccel/profiler.hpp"
 #include "tinyaccel/system.hpp"
 #include "tinyaccel/table.hpp"
@@ -60,8 +61,9 @@ std::string profile_text(const ForwardProfile& p) {
                   p.memory.allocations, mib(p.memory.peak_bytes));
   if (!p.note.empty()) out += "note: " + p.note + "\n";
   if (!p.layers.empty()) out += "recommendations:\n";
-  for (const LayerProfile& l : p.layers)
+  for (const LayerProfile& l : p.layers) {
     out += fmt::format("  {:<20} {}\n", l.name, l.recommendation);
+  }
   return out;
 }
 

@@ -7,7 +7,6 @@
 #include <memory>
 
 #include "perf/render/render.hpp"
-#include "tinyaccel/errors.hpp"
 #include "tinyaccel/table.hpp"
 
 namespace tinyaccel::perf {
@@ -26,14 +25,14 @@ std::string bar_chart(const std::string& title, const std::string& ylabel,
                       const std::string& colour,
                       const std::vector<std::pair<std::string, double>>& bars) {
   std::string data;
-  for (const auto& [label, value] : bars)
+  for (const auto& [label, value] : bars) {
     data += fmt::format("{} {}\n", gnuplot_quoted(label), value);
-  return "set title " + gnuplot_quoted(title) +
-         "\nset style data histograms\nset style fill solid 0.8\nset boxwidth 0.7\n"
-         "set ylabel " +
-         gnuplot_quoted(ylabel) +
-         "\nset yrange [0:*]\nset grid ytics\nset xtics rotate by -30\n$d << EOD\n" + data +
-         "EOD\nplot $d using 2:xtic(1) notitle lc rgb '" + colour + "'\n";
+  }
+  return fmt::format(
+      "set title {}\nset style data histograms\nset style fill solid 0.8\nset boxwidth 0.7\n"
+      "set ylabel {}\nset yrange [0:*]\nset grid ytics\nset xtics rotate by -30\n"
+      "$d << EOD\n{}EOD\nplot $d using 2:xtic(1) notitle lc rgb '{}'\n",
+      gnuplot_quoted(title), gnuplot_quoted(ylabel), data, colour);
 }
 
 // ---- system ----------------------------------------------------------------------------------

@@ -9,6 +9,7 @@
 
 #include "perf/report/report_sections.hpp"
 #include "perf/support.hpp"
+#include "tinyaccel/errors.hpp"
 #include "tinyaccel/io.hpp"
 #include "tinyaccel/report.hpp"
 #include "tinyaccel/threads.hpp"
@@ -18,6 +19,7 @@ namespace {
 
 using Json = nlohmann::ordered_json;
 
+// One report run: its clock (the progress prefix), its warnings and the files it writes.
 class Run {
  public:
   Run(const ReportOptions& options, Report& report) : options_(options), report_(report) {}
@@ -42,10 +44,12 @@ class Run {
     report_.warnings.push_back(what);
     progress("warning: " + what);
   }
+  std::string path(const std::string& name) const {
+    return (std::filesystem::path(options_.out_dir) / name).string();
+  }
   void write(const std::string& name, const std::string& content) {
-    const std::string path = (std::filesystem::path(options_.out_dir) / name).string();
-    write_file_atomically(path, content);
-    report_.files.push_back(path);
+    write_file_atomically(path(name), content);
+    report_.files.push_back(path(name));
   }
   // Each chart as NAME.svg and NAME.png; a chart that fails is a warning, not a failed section.
   void charts(const std::string& section) {
@@ -53,10 +57,8 @@ class Run {
     for (const perf::Chart& chart : perf::section_charts(report_, section)) {
       try {
         for (const char* ext : {".svg", ".png"}) {
-          const std::string path =
-              (std::filesystem::path(options_.out_dir) / (chart.name + ext)).string();
-          chart.write(path);
-          report_.files.push_back(path);
+          chart.write(path(chart.name + ext));
+          report_.files.push_back(path(chart.name + ext));
         }
         report_.plots.push_back(chart.name);
       } catch (const std::exception& e) {
@@ -86,8 +88,9 @@ Roofs transformer_roofs(const ReportOptions& o, const Report& r, Run& run) {
     throw ValueError("no roofline measured to place the layers on");
   }
   const DType dtype = o.transformer.config.dtype;
-  if (o.peak_gflops > 0 || o.bandwidth_gbs > 0)
+  if (o.peak_gflops > 0 || o.bandwidth_gbs > 0) {
     return given_roofs(dtype, o.peak_gflops, o.bandwidth_gbs);
+  }
   run.progress("roofs for the layers: quick probes");
   return measure_roofs(dtype, run.progress_fn());
 }

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstdint>
 
+#include "tinyaccel/errors.hpp"
 #include "tinyaccel/roofline.hpp"
 #include "tinyaccel/threads.hpp"
 
