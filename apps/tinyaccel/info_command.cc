@@ -7,9 +7,9 @@
 #include <string>
 
 #include <tinyaccel/system.hpp>
+#include <tinyaccel/table.hpp>
 
 #include "command.hpp"
-#include "table.hpp"
 
 namespace {
 
@@ -65,7 +65,7 @@ void print_features(const SystemInfo& info) {
              "  CPU: the processor implements it (CPUID). OS: the OS saves its registers (XCR0).\n"
              "  Kernels may use it only when both say yes.\n",
              xcr0);
-  tinyaccel::cli::Table table({"feature", "CPU", "OS", "status"});
+  tinyaccel::Table table({"feature", "CPU", "OS", "status"});
   for (const tinyaccel::FeatureSupport& f : info.features) {
     const char* status = f.usable() ? "found"
                          : f.cpu    ? "found by CPU, not usable: OS does not save its state"
@@ -97,7 +97,7 @@ void print_kernels(const SystemInfo& info) {
 
 void print_caches(const SystemInfo& info) {
   fmt::print("Caches (as cpu0 sees them)\n");
-  tinyaccel::cli::Table table({"level", "type", "size", "line", "ways", "shared by"});
+  tinyaccel::Table table({"level", "type", "size", "line", "ways", "shared by"});
   for (const tinyaccel::CacheLevel& c : info.caches) {
     table.add_row({fmt::format("L{}", c.level), c.type, bytes_str(c.size_bytes),
                    fmt::format("{} B", c.line_bytes),

@@ -5,18 +5,16 @@
 #include <iostream>
 #include <memory>
 
+#include <tinyaccel/io.hpp>
+#include <tinyaccel/profiler.hpp>
 #include <tinyaccel/threads.hpp>
 
 #include "command.hpp"
-#include "core/atomic_file.hpp"
-#include "transformer_profile.hpp"
 
 namespace {
 
-using tinyaccel::DType;
-
 struct Options {
-  tinyaccel::cli::TransformerRun run;
+  tinyaccel::TransformerRun run;
   std::string dtype = "float32";
   std::string activation = "gelu_erf";
   int threads = 0;
@@ -47,7 +45,7 @@ tinyaccel::cli::Runner setup(CLI::App& cmd) {
                  "Load weights from a .npz with PyTorch TransformerEncoderLayer state_dict names "
                  "(d_model and ffn then come from the file)");
   cmd.add_option("--seed", run.seed, "Seed for random weights and input")->capture_default_str();
-  cmd.add_option("--dtype", opts->dtype, "float32 or float64")->capture_default_str();
+  cmd.add_option("--dtype", opts->dtype, "float32 (f32) or float64 (f64)")->capture_default_str();
   cmd.add_flag("--naive", opts->naive, "Run the naive twin (reference kernels only): slow");
   cmd.add_option("--threads", opts->threads,
                  "Threads (default: TINYACCEL_NUM_THREADS, else all CPUs)")
@@ -80,38 +78,36 @@ tinyaccel::cli::Runner setup(CLI::App& cmd) {
       "  tinyaccel profile transformer --peak-gflops 230 --bandwidth-gbs 60 --seq 128");
   return [opts] {
     auto& run = opts->run;
-    if (opts->dtype == "float32" || opts->dtype == "f32") {
-      run.config.dtype = DType::f32;
-    } else if (opts->dtype == "float64" || opts->dtype == "f64") {
-      run.config.dtype = DType::f64;
-    } else {
-      throw tinyaccel::ValueError("unknown --dtype '" + opts->dtype + "': expected float32 or float64");
-    }
+    run.config.dtype = tinyaccel::parse_dtype(opts->dtype);
     run.config.activation = tinyaccel::parse_activation(opts->activation);
     if (run.weights.empty()) tinyaccel::nn::validate(run.config);
-    run.path = opts->naive ? tinyaccel::nn::Path::naive : tinyaccel::nn::Path::accelerated;
+    run.profile.path = opts->naive ? tinyaccel::nn::Path::naive : tinyaccel::nn::Path::accelerated;
+    const bool given = opts->peak_gflops > 0 || opts->bandwidth_gbs > 0;
+    if (given && !(opts->peak_gflops > 0 && opts->bandwidth_gbs > 0)) {
+      throw tinyaccel::ValueError("--peak-gflops and --bandwidth-gbs must both be given and > 0");
+    }
     if (opts->threads > 0) tinyaccel::set_num_threads(opts->threads);
     // Fail on bad weights before spending time on the roofs.
-    const auto block = tinyaccel::cli::make_block(run);
+    const auto block = tinyaccel::make_block(run);
     run.config.d_model = block.config().d_model;
     run.config.ffn = block.config().ffn;
 
     tinyaccel::Roofs roofs;
-    if (opts->peak_gflops > 0 || opts->bandwidth_gbs > 0) {
-      roofs = tinyaccel::cli::given_roofs(run.config.dtype, opts->peak_gflops, opts->bandwidth_gbs);
+    if (given) {
+      roofs = tinyaccel::given_roofs(run.config.dtype, opts->peak_gflops, opts->bandwidth_gbs);
     } else {
       std::cerr << "[profile] measuring the roofs (quick probes)...\n";
-      roofs = tinyaccel::cli::measure_profile_roofs(
+      roofs = tinyaccel::measure_roofs(
           run.config.dtype, [](const std::string& line) { std::cerr << line << "\n"; });
     }
     std::cerr << fmt::format("[profile] {} path: {} warm-up + {} timed passes...\n",
-                             tinyaccel::nn::path_name(run.path), run.profile.warmup,
+                             tinyaccel::nn::path_name(run.profile.path), run.profile.warmup,
                              run.profile.iterations);
-    const tinyaccel::ForwardProfile profile = tinyaccel::cli::profile_transformer(run, roofs);
-    std::cout << tinyaccel::cli::profile_text(profile);
+    const tinyaccel::ForwardProfile profile = tinyaccel::profile_transformer(run, roofs);
+    std::cout << tinyaccel::profile_text(profile);
     if (!opts->json_path.empty()) {
-      tinyaccel::write_file_atomically(
-          opts->json_path, tinyaccel::cli::profile_json(profile, run).dump(2) + "\n");
+      tinyaccel::write_file_atomically(opts->json_path,
+                                       tinyaccel::profile_json(profile, run) + "\n");
     }
     return 0;
   };

@@ -2,7 +2,6 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
-#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -11,11 +10,12 @@
 #include <string>
 
 #include <tinyaccel/errors.hpp>
+#include <tinyaccel/io.hpp>
 #include <tinyaccel/roofline.hpp>
 #include <tinyaccel/threads.hpp>
+#include <tinyaccel/units.hpp>
 
 #include "command.hpp"
-#include "core/atomic_file.hpp"
 
 namespace {
 
@@ -29,31 +29,6 @@ struct Options {
   std::string from;
 };
 
-// "1GB" = 1e9 bytes (likwid-bench's spelling), "1GiB" = 2^30; k/K, M, G alike; no suffix: bytes.
-int64_t parse_size(const std::string& text) {
-  size_t used = 0;
-  double value = 0;
-  try {
-    value = std::stod(text, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  std::string unit = text.substr(used);
-  const bool binary = unit.size() == 3 && unit.compare(1, 2, "iB") == 0;
-  if (!binary && unit.size() == 2 && unit[1] == 'B') unit.resize(1);
-  if (binary) unit.resize(1);
-  const double base = binary ? 1024.0 : 1000.0;
-  const int power = unit.empty() ? 0
-                    : unit == "k" || unit == "K" ? 1
-                    : unit == "M"                ? 2
-                    : unit == "G"                ? 3
-                                                 : -1;
-  if (used == 0 || power < 0 || !(value > 0)) {
-    throw tinyaccel::ValueError("bad size '" + text + "': expected e.g. 64KiB, 1GB, 1GiB, 4096");
-  }
-  return static_cast<int64_t>(value * std::pow(base, power));
-}
-
 // One probe and its line: "peak:avx512:f32" or "<read|copy|triad>[_nt]:<size>".
 void run_probe(const std::string& spec, int threads) {
   const size_t colon = spec.find(':');
@@ -66,9 +41,7 @@ void run_probe(const std::string& spec, int threads) {
     const size_t c2 = rest.find(':');
     if (c2 == std::string::npos) throw tinyaccel::ValueError(usage);
     const tinyaccel::Isa isa = tinyaccel::parse_isa(rest.substr(0, c2));
-    const std::string dt = rest.substr(c2 + 1);
-    if (dt != "f32" && dt != "f64") throw tinyaccel::ValueError(usage);
-    const auto dtype = dt == "f32" ? tinyaccel::DType::f32 : tinyaccel::DType::f64;
+    const auto dtype = tinyaccel::parse_dtype(rest.substr(c2 + 1));
     const auto s = tinyaccel::probe_peak(isa, dtype, threads, 1.0);
     fmt::print("{} threads={} best={:.2f} median={:.2f} cv={:.3f} unit=GFLOP/s\n", spec, threads,
                s.best, s.median, s.cv);
@@ -87,7 +60,7 @@ void run_probe(const std::string& spec, int threads) {
     throw tinyaccel::ValueError(usage);
   }
   if (rest.empty()) throw tinyaccel::ValueError(usage);
-  const auto s = tinyaccel::probe_bandwidth(kind, parse_size(rest), threads, nt, 1.0);
+  const auto s = tinyaccel::probe_bandwidth(kind, tinyaccel::parse_bytes(rest), threads, nt, 1.0);
   fmt::print("{} threads={} working_set_bytes={} best={:.2f} median={:.2f} cv={:.3f} unit=GB/s\n",
              spec, threads, s.working_set_bytes, s.best, s.median, s.cv);
 }
@@ -124,7 +97,8 @@ tinyaccel::cli::Runner setup(CLI::App& cmd) {
                  "Measure nothing: read a previous run's --json file and print/write from it");
   cmd.add_option("--probe", opts->probes,
                  "Run only this probe for ~1 s and print one line (repeatable): "
-                 "peak:<isa>:<f32|f64> or <read|copy|triad>[_nt]:<size>");
+                 "peak:<isa>:<f32|f64> or <read|copy|triad>[_nt]:<size> "
+                 "(e.g. copy:1GB, read:32KiB)");
   cmd.footer(R"(Measures the ceilings of this machine and places the kernels under them:
   compute   FMA throughput per instruction set (scalar, avx2, avx512) and dtype, 1..N threads
   memory    read, copy and triad bandwidth (normal and non-temporal stores) from 4 KiB to
@@ -142,10 +116,12 @@ Examples:
   tinyaccel roofline --json roof.json --csv kernels.csv --plot roof.png
   tinyaccel roofline --quick --probes-only --json - | /usr/bin/python3 -m json.tool
   tinyaccel roofline --probe peak:avx512:f32 --probe copy:1GB --threads 2
+  tinyaccel roofline --probe triad_nt:64K --probe read:32KiB --threads 1
   tinyaccel roofline --from roof.json --plot roof.svg      # redraw a saved run
 
-'--probe' sizes: 1GB = 1e9 bytes (likwid-bench's spelling), 1GiB = 2^30; the size is the
-whole working set (all arrays, all threads), as in likwid-bench.
+'--probe' sizes are the whole working set (all arrays, all threads), as in likwid-bench:
+a bare K, M or G is binary (64K = 64KiB = 65536 bytes); kB, MB, GB are decimal (64kB = 64000,
+1GB = 1e9, likwid-bench's spelling); KiB, MiB, GiB binary (1GiB = 2^30).
 
 '--json -' and '--csv -' print to stdout instead of the tables.)");
   return [opts] {

@@ -1,4 +1,4 @@
-// Tensor files in NumPy's formats: .npy (one array) and .npz (a zip archive of .npy members,
+// Files: tensors in NumPy's formats, .npy (one array) and .npz (a zip archive of .npy members,
 // as written by numpy.savez and numpy.savez_compressed).
 //
 // Read: format versions 1.0, 2.0 and 3.0; float32 and float64 stored little-endian ('<f4',
@@ -17,6 +17,8 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
+#include <ostream>
 #include <string>
 #include <utility>
 #include <vector>
@@ -47,5 +49,12 @@ std::string serialize_npz(const NamedTensors& tensors, bool compressed = false);
 
 // The tensor called `name`; ValueError listing the names present when there is none.
 const Tensor& find_tensor(const NamedTensors& tensors, const std::string& name);
+
+// Writes a file so that readers see either the old file or the complete new one, never a part:
+// the content goes to a temporary in the same directory, is flushed, then renamed over `path`.
+// On any failure the temporary is removed and IoError names the path.
+void write_file_atomically(const std::string& path,
+                           const std::function<void(std::ostream&)>& write);
+void write_file_atomically(const std::string& path, const std::string& content);
 
 }  // namespace tinyaccel

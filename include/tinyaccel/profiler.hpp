@@ -184,4 +184,27 @@ ForwardProfile profile_forward_pass(const nn::Module& model, const Tensor& input
 // The one-line advice for a layer from its measured position.
 std::string recommend(const LayerProfile& layer);
 
+// ---- the transformer block, profiled (what `tinyaccel profile transformer` and the report run)
+
+struct TransformerRun {
+  nn::TransformerConfig config;
+  int64_t seq = 512;
+  int64_t batch = 1;
+  std::string weights;  // .npz with PyTorch names; empty: seeded-random weights
+  uint64_t seed = 0;
+  ProfileOptions profile;  // its `path` picks the accelerated block or the naive twin
+};
+
+// The block the run describes (weights loaded and converted to config.dtype, or seeded).
+// ValueError when seq or batch < 1; the loader's errors for bad weights.
+nn::TransformerBlock make_block(const TransformerRun& run);
+
+// One profile_forward_pass of make_block(run) on a seeded (batch, seq, d_model) input.
+ForwardProfile profile_transformer(const TransformerRun& run, const Roofs& roofs);
+
+// Writers: the per-layer table, totals and one recommendation per layer (people); every number
+// of the profile with the run's configuration (JSON).
+std::string profile_text(const ForwardProfile& profile);
+std::string profile_json(const ForwardProfile& profile, const TransformerRun& run);
+
 }  // namespace tinyaccel

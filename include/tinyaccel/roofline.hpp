@@ -151,6 +151,17 @@ struct Roofs {
   const Plateau* level_for(int64_t working_set_bytes) const;
 };
 
+// Roofs for placing a model's layers, in seconds rather than run_roofline's minute: the FMA
+// peak at the active ISA for `dtype` and a copy-bandwidth sweep from 16 KiB to 128 MiB at
+// num_threads(), its plateaus as the memory levels (one "memory (noisy sweep)" level at the
+// median when the curve is too noisy for plateaus). Progress lines ("[roofs] ...") go to
+// `progress` when set.
+Roofs measure_roofs(DType dtype, const std::function<void(const std::string&)>& progress = {});
+
+// Explicit roofs (e.g. from an earlier run): one compute ceiling at the active ISA and one memory
+// level, "given", for every working set. ValueError unless both are > 0.
+Roofs given_roofs(DType dtype, double peak_gflops, double bandwidth_gbs);
+
 // ---------------------------------------------------------------------------------------------
 // Placement: where a kernel sits under the roofs. Public so any op (a transformer layer, a
 // profiled model) can be placed with the same arithmetic.

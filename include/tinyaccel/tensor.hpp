@@ -17,6 +17,9 @@ using Shape = std::vector<int64_t>;
 
 int64_t dtype_size(DType dtype);
 const char* dtype_name(DType dtype);  // "float32" / "float64"
+// dtype_name()'s spellings and their short forms "f32" / "f64"; ValueError naming the text
+// and the accepted names otherwise.
+DType parse_dtype(const std::string& name);
 std::string shape_str(const Shape& shape);  // "(2,3)"
 
 // Number of elements of a shape; ValueError on a negative dimension or int64 overflow.

@@ -36,6 +36,12 @@ std::shared_ptr<Storage> allocate(const Shape& shape, DType dtype, bool zero) {
 int64_t dtype_size(DType dtype) { return dtype == DType::f64 ? 8 : 4; }
 const char* dtype_name(DType dtype) { return dtype == DType::f64 ? "float64" : "float32"; }
 
+DType parse_dtype(const std::string& name) {
+  if (name == "float32" || name == "f32") return DType::f32;
+  if (name == "float64" || name == "f64") return DType::f64;
+  throw ValueError("unknown dtype '" + name + "': expected float32 (f32) or float64 (f64)");
+}
+
 std::string shape_str(const Shape& shape) {
   std::string s = "(";
   for (size_t i = 0; i < shape.size(); ++i) {

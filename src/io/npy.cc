@@ -7,7 +7,6 @@
 #include <cstring>
 #include <ostream>
 
-#include "core/atomic_file.hpp"
 #include "io/npy_format.hpp"
 #include "tinyaccel/errors.hpp"
 #include "tinyaccel/io.hpp"

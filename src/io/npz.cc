@@ -11,7 +11,6 @@
 #include <string>
 #include <vector>
 
-#include "core/atomic_file.hpp"
 #include "io/npy_format.hpp"
 #include "tinyaccel/errors.hpp"
 #include "tinyaccel/io.hpp"

@@ -1,5 +1,5 @@
-// Fused = unfused = naive for every op, every tier, both dtypes, odd shapes, strided inputs;
-// edge rows of softmax; peak-memory claims; argument errors.
+// Batch dimensions, causal softmax and exact parts on every tier and dtype; strided inputs and
+// out= forms; edge rows of softmax; peak-memory claims; argument errors.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -11,20 +11,17 @@
 namespace tinyaccel {
 namespace {
 
+using testing::expect_close;
 using testing::IsaGuard;
 using testing::runnable_isas;
 
-void expect_close(const Tensor& got, const Tensor& ref, double tol, const std::string& what) {
-  ASSERT_EQ(got.shape(), ref.shape()) << what;
-  ASSERT_EQ(got.dtype(), ref.dtype()) << what;
-  EXPECT_TRUE(allclose(got, ref, tol, tol, /*equal_nan=*/true)) << what;
-}
-
-TEST(FusedOps, MatchNaiveOnEveryTierDtypeAndShape) {
+// Every op against its reference on 2-D operands is the registry's test (tests/perf/
+// op_cases_test.cc); here what its cases do not cover: leading batch dimensions, causal softmax
+// at another scale, and the parts that must be exact.
+TEST(FusedOps, BatchDimensionsCausalSoftmaxAndExactParts) {
   for (DType dt : {DType::f32, DType::f64}) {
     const double tol = dt == DType::f32 ? 2e-5 : 1e-11;
-    for (Shape s : {Shape{1, 1}, Shape{3, 7}, Shape{5, 17}, Shape{2, 3, 33}, Shape{4, 1000},
-                    Shape{130, 65}}) {
+    for (Shape s : {Shape{2, 3, 33}, Shape{1, 1, 1}, Shape{4, 5, 17}}) {
       const int64_t cols = s.back();
       Tensor x = randn(s, 1, dt), r = randn(s, 2, dt), c = randn(s, 3, dt);
       Tensor bias = randn({cols}, 4, dt), g = rand({cols}, 5, dt, 0.5, 1.5),
@@ -34,17 +31,11 @@ TEST(FusedOps, MatchNaiveOnEveryTierDtypeAndShape) {
         const std::string w = std::string(isa_name(isa)) + " " + dtype_name(dt) + " " +
                               shape_str(s);
         expect_close(bias_gelu(x, bias), naive::bias_gelu(x, bias), tol, "bias_gelu " + w);
-        expect_close(unfused_bias_gelu(x, bias), naive::bias_gelu(x, bias), tol,
-                     "unfused_bias_gelu " + w);
         expect_close(layernorm(x, g, b), naive::layernorm(x, g, b), tol * 10, "layernorm " + w);
-        expect_close(unfused_layernorm(x, g, b), naive::layernorm(x, g, b), tol * 10,
-                     "unfused_layernorm " + w);
         const AddLayerNorm f = add_layernorm(x, r, g, b), u = unfused_add_layernorm(x, r, g, b),
                            n = naive::add_layernorm(x, r, g, b);
         expect_close(f.sum, n.sum, 0, "add_layernorm.sum " + w);
         expect_close(u.sum, n.sum, 0, "unfused_add_layernorm.sum " + w);
-        expect_close(f.normalized, n.normalized, tol * 10, "add_layernorm " + w);
-        expect_close(u.normalized, n.normalized, tol * 10, "unfused_add_layernorm " + w);
         for (bool causal : {false, true}) {
           expect_close(softmax(x, 0.3, causal), naive::softmax(x, 0.3, causal), tol,
                        "softmax " + w);
@@ -52,11 +43,7 @@ TEST(FusedOps, MatchNaiveOnEveryTierDtypeAndShape) {
                        "unfused_softmax " + w);
         }
         expect_close(add(x, r), naive::add(x, r), 0, "add " + w);
-        expect_close(mul(x, r), naive::mul(x, r), 0, "mul " + w);
-        // (a+b)·c rounds a+b to the element type first; the reference does not.
-        expect_close(add_mul(x, r, c), naive::add_mul(x, r, c), tol, "add_mul " + w);
         expect_close(unfused_add_mul(x, r, c), add_mul(x, r, c), 0, "unfused_add_mul " + w);
-        expect_close(unfused_gelu(x), fused_gelu(x), tol, "unfused vs fused gelu " + w);
       }
     }
   }

@@ -11,9 +11,11 @@ namespace {
 using Json = nlohmann::ordered_json;  // keeps the metadata in the order written
 
 DType parse_dtype_name(const std::string& s) {
-  if (s == dtype_name(DType::f32)) return DType::f32;
-  if (s == dtype_name(DType::f64)) return DType::f64;
-  throw ValueError("roofline JSON: unknown dtype '" + s + "'");
+  try {
+    return parse_dtype(s);
+  } catch (const ValueError& e) {
+    throw ValueError(std::string("roofline JSON: ") + e.what());
+  }
 }
 
 BandwidthKernel parse_kernel(const std::string& s) {

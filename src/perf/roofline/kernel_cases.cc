@@ -1,12 +1,14 @@
 // The kernels the roofline places by default. Each entry is its cost (the op's own cost
 // function, the numbers tests and benchmarks use) and a setup that builds inputs and returns the
-// call to time. Adding a point is one entry.
+// call to time; element-wise entries come from the op registry (op_cases.hpp). Adding a point is
+// one entry.
+#include <memory>
 #include <string>
 #include <vector>
 
-#include "tinyaccel/elementwise.hpp"
 #include "tinyaccel/errors.hpp"
 #include "tinyaccel/matmul.hpp"
+#include "tinyaccel/op_cases.hpp"
 #include "tinyaccel/roofline.hpp"
 
 namespace tinyaccel {
@@ -19,65 +21,37 @@ std::string count_label(int64_t n) {
   return std::to_string(n);
 }
 
-KernelCase elementwise_binary(const std::string& op, int64_t n) {
+// An element-wise op from the registry (op_cases.hpp) on (rows, cols) operands, named
+// "<op> <label>" (fused) or "<op> unfused <label>". The fused point times the out= form where
+// the op has one (the kernel alone, no allocation). Its working set is what the call touches
+// while it runs: the compulsory bytes when fused; unfused, the input and every intermediate
+// still alive, given by `unfused_live_tensors` (x-sized tensors).
+KernelCase op_case(const std::string& op, int64_t rows, int64_t cols, const std::string& label,
+                   bool fused, int64_t unfused_live_tensors = 0) {
   const DType dt = DType::f32;
+  const OpCase& spec = find_op_case(op);
   KernelCase c;
-  c.name = op + " " + count_label(n);
-  c.cost = op == "add" ? add_cost(n, dt) : mul_cost(n, dt);
-  c.working_set_bytes = 3 * n * dtype_size(dt);
+  c.name = op + (fused ? " " : " unfused ") + label;
+  c.cost = spec.cost(rows, cols, dt, fused);
+  c.working_set_bytes = fused ? c.cost.bytes : unfused_live_tensors * rows * cols * dtype_size(dt);
   c.dtype = dt;
-  c.setup = [op, n, dt]() -> std::function<void()> {
-    Tensor a = randn({n}, 1, dt), b = randn({n}, 2, dt);
-    if (op == "add") return [a, b] { add(a, b); };
-    return [a, b] { mul(a, b); };
+  c.setup = [&spec, rows, cols, dt, fused]() -> std::function<void()> {
+    auto operands = std::make_shared<const OpOperands>(make_op_operands(rows, cols, dt));
+    if (!fused) return [&spec, operands] { spec.unfused(*operands); };
+    if (!spec.fused_out) return [&spec, operands] { spec.fused(*operands); };
+    Tensor out({rows, cols}, dt);
+    return [&spec, operands, out]() mutable { spec.fused_out(*operands, out); };
   };
   return c;
 }
 
-KernelCase gelu_case(int64_t n, bool fused) {
-  const DType dt = DType::f32;
-  KernelCase c;
-  c.name = std::string(fused ? "gelu " : "gelu unfused ") + count_label(n);
-  c.cost = gelu_cost(n, dt, fused);
-  // Fused: input + output. Unfused: input + its 7 temporaries + the result, all alive.
-  c.working_set_bytes = (fused ? 2 : 9) * n * dtype_size(dt);
-  c.dtype = dt;
-  c.setup = [n, dt, fused]() -> std::function<void()> {
-    Tensor x = randn({n}, 3, dt);
-    if (!fused) return [x] { unfused_gelu(x); };
-    Tensor out({n}, dt);
-    return [x, out]() mutable { fused_gelu(x, out); };
-  };
-  return c;
+KernelCase vector_case(const std::string& op, int64_t n, bool fused = true,
+                       int64_t unfused_live_tensors = 0) {
+  return op_case(op, 1, n, count_label(n), fused, unfused_live_tensors);
 }
 
-KernelCase softmax_case(int64_t rows, int64_t cols) {
-  const DType dt = DType::f32;
-  KernelCase c;
-  c.name = "softmax " + std::to_string(rows) + "x" + std::to_string(cols);
-  c.cost = softmax_cost(rows, cols, dt);
-  c.working_set_bytes = 2 * rows * cols * dtype_size(dt);
-  c.dtype = dt;
-  c.setup = [rows, cols, dt]() -> std::function<void()> {
-    Tensor x = randn({rows, cols}, 4, dt);
-    return [x] { softmax(x); };
-  };
-  return c;
-}
-
-KernelCase layernorm_case(int64_t rows, int64_t cols) {
-  const DType dt = DType::f32;
-  KernelCase c;
-  c.name = "layernorm " + std::to_string(rows) + "x" + std::to_string(cols);
-  c.cost = layernorm_cost(rows, cols, dt);
-  c.working_set_bytes = (2 * rows * cols + 2 * cols) * dtype_size(dt);
-  c.dtype = dt;
-  c.setup = [rows, cols, dt]() -> std::function<void()> {
-    Tensor x = randn({rows, cols}, 5, dt), gamma = randn({cols}, 6, dt),
-           beta = randn({cols}, 7, dt);
-    return [x, gamma, beta] { layernorm(x, gamma, beta); };
-  };
-  return c;
+KernelCase rows_case(const std::string& op, int64_t rows, int64_t cols) {
+  return op_case(op, rows, cols, std::to_string(rows) + "x" + std::to_string(cols), true);
 }
 
 KernelCase matmul_case(Backend backend, int64_t n) {
@@ -117,15 +91,16 @@ std::vector<KernelCase> default_kernel_cases(bool quick) {
   const std::vector<int64_t> sizes =
       quick ? std::vector<int64_t>{1 << 16, 1 << 22}
             : std::vector<int64_t>{1 << 12, 1 << 16, 1 << 19, 1 << 22};
-  for (int64_t n : sizes) cases.push_back(elementwise_binary("add", n));
-  for (int64_t n : sizes) cases.push_back(elementwise_binary("mul", n));
+  for (int64_t n : sizes) cases.push_back(vector_case("add", n));
+  for (int64_t n : sizes) cases.push_back(vector_case("mul", n));
   for (int64_t n : {int64_t{1} << 16, int64_t{1} << 22}) {
-    cases.push_back(gelu_case(n, true));
-    cases.push_back(gelu_case(n, false));
+    cases.push_back(vector_case("gelu", n));
+    // Unfused GELU holds its input, 7 temporaries and the result.
+    cases.push_back(vector_case("gelu", n, false, 9));
   }
   for (int64_t rows : quick ? std::vector<int64_t>{4096} : std::vector<int64_t>{256, 4096}) {
-    cases.push_back(softmax_case(rows, 1024));
-    cases.push_back(layernorm_case(rows, 1024));
+    cases.push_back(rows_case("softmax", rows, 1024));
+    cases.push_back(rows_case("layernorm", rows, 1024));
   }
   // Naive stops at 256: at ~1 GFLOP/s a 1024³ product would take seconds per call.
   const std::vector<int64_t> dims =

@@ -1,25 +1,15 @@
 // The roofline plot, drawn by gnuplot: log-log, one diagonal ceiling per memory level (up to its
 // ridge with the top compute ceiling), one horizontal ceiling per instruction set, ridge points
 // marked, kernels labelled and coloured by the memory level their working set lives in.
-#include <fcntl.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
+#include <fmt/format.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <cmath>
-#include <cstdio>
-#include <cstring>
-#include <fmt/format.h>
-#include <fstream>
 #include <sstream>
 
-#include "core/atomic_file.hpp"
+#include "perf/render/render.hpp"
 #include "tinyaccel/errors.hpp"
 #include "tinyaccel/roofline.hpp"
-
-extern char** environ;
 
 namespace tinyaccel {
 namespace {
@@ -27,14 +17,7 @@ namespace {
 const char* kLevelColours[] = {"#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#a6761d"};
 const char* kIsaColours[] = {"#999999", "#377eb8", "#e41a1c"};  // scalar, avx2, avx512
 
-std::string quoted(const std::string& s) {
-  std::string q = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') q += '\\';
-    q += c;
-  }
-  return q + "\"";
-}
+using perf::gnuplot_quoted;
 
 std::string metadata(const RooflineReport& r, const std::string& key) {
   for (const auto& [k, v] : r.metadata) {
@@ -43,9 +26,8 @@ std::string metadata(const RooflineReport& r, const std::string& key) {
   return "";
 }
 
-// The gnuplot program, data inline, writing to `output` in `terminal`.
-std::string plot_script(const RooflineReport& r, const std::string& terminal,
-                        const std::string& output) {
+// The gnuplot program, data inline.
+std::string plot_program(const RooflineReport& r) {
   const int threads = r.roofs.threads;
   // Compute ceilings at the run's thread count (Roofs::peak_gflops: never below a probe at fewer
   // threads): float32 per ISA, float64 of the top ISA dashed.
@@ -87,11 +69,9 @@ std::string plot_script(const RooflineReport& r, const std::string& terminal,
   const double y_max = std::pow(10.0, std::ceil(std::log10(peak * 1.5)));
 
   std::ostringstream s;
-  s << "set terminal " << terminal << "\n";
-  s << "set output " << quoted(output) << "\n";
   s << "set termoption noenhanced\n";
   const std::string cpu = metadata(r, "cpu");
-  s << "set title " << quoted(fmt::format("Measured roofline: {}{}{} thread{}", cpu,
+  s << "set title " << gnuplot_quoted(fmt::format("Measured roofline: {}{}{} thread{}", cpu,
                                           cpu.empty() ? "" : ", ", threads,
                                           threads > 1 ? "s" : ""))
     << "\n";
@@ -110,7 +90,7 @@ std::string plot_script(const RooflineReport& r, const std::string& terminal,
     s << fmt::format("$mem{} << EOD\n{} {}\n{} {}\nEOD\n", i, ai_min, p.gbs * ai_min, ridge, peak);
     plots.push_back(fmt::format("$mem{} with lines lw 2 lc rgb '{}' title {}", i,
                                 kLevelColours[i % 6],
-                                quoted(fmt::format("{} {:.1f} GB/s", p.level, p.gbs))));
+                                gnuplot_quoted(fmt::format("{} {:.1f} GB/s", p.level, p.gbs))));
   }
   // Compute ceilings: horizontal from the fastest level's ridge to the right edge.
   for (size_t i = 0; i < ceilings.size(); ++i) {
@@ -120,19 +100,20 @@ std::string plot_script(const RooflineReport& r, const std::string& terminal,
     plots.push_back(fmt::format(
         "$cpu{} with lines lw 2 dt {} lc rgb '{}' title {}", i, c.isa == top->isa ? 1 : 2,
         kIsaColours[static_cast<int>(c.isa) % 3],
-        quoted(fmt::format("{} fp32 {:.1f} GFLOP/s", isa_name(c.isa), c.gflops))));
+        gnuplot_quoted(fmt::format("{} fp32 {:.1f} GFLOP/s", isa_name(c.isa), c.gflops))));
   }
   if (top_f64 > 0) {
     s << fmt::format("$cpu64 << EOD\n{} {}\n{} {}\nEOD\n", top_f64 / bw_max, top_f64, ai_max,
                      top_f64);
     plots.push_back(fmt::format(
         "$cpu64 with lines lw 1 dt 3 lc rgb '{}' title {}", kIsaColours[2],
-        quoted(fmt::format("{} fp64 {:.1f} GFLOP/s", isa_name(top->isa), top_f64))));
+        gnuplot_quoted(fmt::format("{} fp64 {:.1f} GFLOP/s", isa_name(top->isa), top_f64))));
   }
   // Ridge points.
   s << "$ridges << EOD\n";
   for (const auto& p : r.roofs.memory) {
-    s << fmt::format("{} {} {}\n", peak / p.gbs, peak, quoted(fmt::format("{:.2g}", peak / p.gbs)));
+    s << fmt::format("{} {} {}\n", peak / p.gbs, peak,
+                     gnuplot_quoted(fmt::format("{:.2g}", peak / p.gbs)));
   }
   s << "EOD\n";
   plots.push_back("$ridges using 1:2 with points pt 6 ps 1.5 lc rgb 'black' title 'ridge points'");
@@ -156,14 +137,14 @@ std::string plot_script(const RooflineReport& r, const std::string& terminal,
       }
       labelled.emplace_back(p.intensity, p.gflops);
       s << fmt::format("set label {} {} at {},{} left offset 0.7,{} font ',8' tc rgb '{}' front\n",
-                       ++label_id, quoted(p.point.name), p.intensity, p.gflops, 0.35 - crowd,
-                       kLevelColours[i % 6]);
+                       ++label_id, gnuplot_quoted(p.point.name), p.intensity, p.gflops,
+                       0.35 - crowd, kLevelColours[i % 6]);
     }
     if (rows.empty()) continue;
     s << "$k" << i << " << EOD\n" << rows << "EOD\n";
     plots.push_back(fmt::format("$k{} using 1:2 with points pt 7 ps 1.2 lc rgb '{}' title {}", i,
                                 kLevelColours[i % 6],
-                                quoted("kernels in " + r.roofs.memory[i].level)));
+                                gnuplot_quoted("kernels in " + r.roofs.memory[i].level)));
   }
   s << "plot ";
   for (size_t i = 0; i < plots.size(); ++i) s << (i ? ", \\\n     " : "") << plots[i];
@@ -171,73 +152,15 @@ std::string plot_script(const RooflineReport& r, const std::string& terminal,
   return s.str();
 }
 
-std::string read_all(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-bool ends_with(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
 }  // namespace
 
 void write_roofline_plot(const RooflineReport& report, const std::string& path) {
-  std::string terminal;
-  if (ends_with(path, ".svg")) {
-    terminal = "svg size 1100,720 dynamic font 'sans,12' background rgb 'white'";
-  } else if (ends_with(path, ".png")) {
-    terminal = "pngcairo size 1400,900 font 'sans,11' background rgb 'white'";
-  } else {
-    throw ValueError("plot file '" + path + "' must end in .svg or .png");
-  }
-  // gnuplot writes to a temporary next to `path`; only a complete image is renamed over it.
-  const std::string tmp = path + ".tmp." + std::to_string(getpid());
-  char script_path[] = "/tmp/tinyaccel-roofline-XXXXXX";
-  const int fd = mkstemp(script_path);
-  if (fd < 0) throw IoError(std::string("cannot create a gnuplot script: ") + std::strerror(errno));
-  close(fd);
-  const std::string errors_path = std::string(script_path) + ".err";
-  auto cleanup = [&] {
-    std::remove(script_path);
-    std::remove(errors_path.c_str());
-    std::remove(tmp.c_str());
-  };
-  try {
-    write_file_atomically(script_path, plot_script(report, terminal, tmp));
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, errors_path.c_str(),
-                                     O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    char arg0[] = "gnuplot";
-    char* argv[] = {arg0, script_path, nullptr};
-    pid_t pid = 0;
-    const int rc = posix_spawnp(&pid, "gnuplot", &actions, nullptr, argv, environ);
-    posix_spawn_file_actions_destroy(&actions);
-    if (rc != 0) {
-      throw IoError("cannot write '" + path + "': cannot run gnuplot (" + std::strerror(rc) +
-                    "); install it with scripts/setup");
-    }
-    int status = 0;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
-    const std::string errors = read_all(errors_path);
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || access(tmp.c_str(), F_OK) != 0) {
-      const std::string first = errors.substr(0, errors.find_last_not_of("\n ") + 1);
-      throw IoError("cannot write '" + path + "': gnuplot failed" +
-                    (first.empty() ? std::string() : ": " + first));
-    }
-    if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-      throw IoError("cannot write '" + path + "': " + std::strerror(errno));
-    }
-  } catch (...) {
-    cleanup();
-    throw;
-  }
-  cleanup();
+  perf::PlotCanvas canvas;
+  canvas.svg_width = 1100;
+  canvas.svg_height = 720;
+  canvas.png_width = 1400;
+  canvas.png_height = 900;
+  perf::write_gnuplot(path, plot_program(report), canvas);
 }
 
 }  // namespace tinyaccel

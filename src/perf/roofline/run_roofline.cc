@@ -2,11 +2,11 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <ctime>
 #include <exception>
 
 #include <fmt/format.h>
 #include "perf/probes/pinned_team.hpp"
+#include "perf/support.hpp"
 #include "tinyaccel/errors.hpp"
 #include "tinyaccel/nn.hpp"
 #include "tinyaccel/profiler.hpp"
@@ -19,15 +19,6 @@ namespace {
 double now_seconds() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch())
       .count();
-}
-
-std::string utc_timestamp() {
-  const std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
 }
 
 std::string bytes_label(int64_t b) {
@@ -71,7 +62,7 @@ class Progress {
 
 void collect_metadata(int threads, bool quick, RooflineReport& report) {
   auto& md = report.metadata;
-  md.emplace_back("timestamp", utc_timestamp());
+  md.emplace_back("timestamp", perf::utc_now());
   try {
     const SystemInfo info = system_info();
     report.machine_json = system_info_json(info);
@@ -91,16 +82,6 @@ void collect_metadata(int threads, bool quick, RooflineReport& report) {
   md.emplace_back("mode", quick ? "quick" : "default");
   md.emplace_back("l3_bytes", std::to_string(cache_size_bytes(3)));
 }
-
-// Restores the library's thread count when the run ends, however it ends.
-class ThreadsGuard {
- public:
-  explicit ThreadsGuard(int threads) : saved_(num_threads()) { set_num_threads(threads); }
-  ~ThreadsGuard() { set_num_threads(saved_); }
-
- private:
-  int saved_;
-};
 
 // A roof named `level` over the given envelope points (ascending sizes, non-empty): their
 // median bandwidth, for when detect_plateaus finds no flat stretch there.
@@ -283,7 +264,7 @@ RooflineReport run_roofline(const RooflineOptions& options) {
   std::vector<KernelCase> cases = options.kernels;
   if (cases.empty() && options.place_default_kernels) cases = default_kernel_cases(options.quick);
   if (!cases.empty()) {
-    ThreadsGuard guard(threads);
+    perf::ThreadsGuard guard(threads);
     TimingOptions to;
     to.warmup = 2;
     to.min_samples = options.quick ? 5 : 9;

@@ -7,42 +7,17 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "perf/roofline/placement_json.hpp"
 #include "tinyaccel/roofline.hpp"
+#include "tinyaccel/table.hpp"
 
 namespace tinyaccel {
 namespace {
 
 using Json = nlohmann::ordered_json;
 
-// Columns padded to their widest cell; cells that start like a number are right-aligned.
-std::string render_table(const std::vector<std::string>& headers,
-                         const std::vector<std::vector<std::string>>& rows) {
-  std::vector<size_t> width(headers.size());
-  for (size_t c = 0; c < headers.size(); ++c) width[c] = headers[c].size();
-  for (const auto& r : rows) {
-    for (size_t c = 0; c < r.size() && c < width.size(); ++c) {
-      width[c] = std::max(width[c], r[c].size());
-    }
-  }
-  auto numeric = [](const std::string& s) {
-    return !s.empty() && (std::isdigit(static_cast<unsigned char>(s[0])) || s[0] == '-');
-  };
-  auto line = [&](const std::vector<std::string>& cells, bool header) {
-    std::string out;
-    for (size_t c = 0; c < width.size(); ++c) {
-      const std::string cell = c < cells.size() ? cells[c] : "";
-      const std::string pad(width[c] - cell.size(), ' ');
-      out += (c ? "  " : "") + (!header && numeric(cell) ? pad + cell : cell + pad);
-    }
-    while (!out.empty() && out.back() == ' ') out.pop_back();
-    return out + "\n";
-  };
-  std::string out = line(headers, true);
-  size_t total = 0;
-  for (size_t w : width) total += w + 2;
-  out += std::string(total - 2, '-') + "\n";
-  for (const auto& r : rows) out += line(r, false);
-  return out;
+std::string render_table(const std::vector<std::string>& headers, const Table::Rows& rows) {
+  return Table(headers, rows).render();
 }
 
 std::string bytes_label(int64_t b) {
@@ -50,13 +25,6 @@ std::string bytes_label(int64_t b) {
   if (b >= (1 << 20)) return fmt::format("{:.3g}M", b / double(1 << 20));
   if (b >= (1 << 10)) return fmt::format("{:.3g}K", b / double(1 << 10));
   return fmt::format("{}", b);
-}
-
-std::string csv_cell(const std::string& s) {
-  if (s.find_first_of(",\"\n") == std::string::npos) return s;
-  std::string q = "\"";
-  for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return q + "\"";
 }
 
 Json stats_json(const ProbeStats& s) {
@@ -198,30 +166,24 @@ std::string roofline_json(const RooflineReport& r) {
   Json kernels = Json::array();
   for (const auto& p : r.placements) {
     const Timing& t = p.point.timing;
-    kernels.push_back({{"name", p.point.name},
-                       {"dtype", dtype_name(p.point.dtype)},
-                       {"flops", p.point.cost.flops},
-                       {"bytes", p.point.cost.bytes},
-                       {"working_set_bytes", p.point.working_set_bytes},
-                       {"seconds", p.point.seconds},
-                       {"timing",
-                        {{"median_s", t.median_s},
-                         {"min_s", t.min_s},
-                         {"mean_s", t.mean_s},
-                         {"cv", t.cv},
-                         {"samples", t.samples},
-                         {"calls_per_sample", t.calls_per_sample}}},
-                       {"intensity", p.intensity},
-                       {"gflops", p.gflops},
-                       {"gbs", p.gbs},
-                       {"level", p.level},
-                       {"level_gbs", p.level_gbs},
-                       {"peak_gflops", p.peak_gflops},
-                       {"ridge_intensity", p.ridge_intensity},
-                       {"attainable_gflops", p.attainable_gflops},
-                       {"predicted_seconds", p.predicted_s},
-                       {"efficiency", p.efficiency},
-                       {"bound", bound_name(p.bound)}});
+    Json k = {{"name", p.point.name},
+              {"dtype", dtype_name(p.point.dtype)},
+              {"flops", p.point.cost.flops},
+              {"bytes", p.point.cost.bytes},
+              {"working_set_bytes", p.point.working_set_bytes},
+              {"seconds", p.point.seconds},
+              {"timing",
+               {{"median_s", t.median_s},
+                {"min_s", t.min_s},
+                {"mean_s", t.mean_s},
+                {"cv", t.cv},
+                {"samples", t.samples},
+                {"calls_per_sample", t.calls_per_sample}}}};
+    perf::add_placement_fields(k, p);
+    k["ridge_intensity"] = p.ridge_intensity;
+    k["predicted_seconds"] = p.predicted_s;
+    k["bound"] = bound_name(p.bound);
+    kernels.push_back(k);
   }
   j["kernels"] = kernels;
   j["warnings"] = r.warnings;
@@ -230,19 +192,19 @@ std::string roofline_json(const RooflineReport& r) {
 }
 
 std::string roofline_csv(const RooflineReport& r) {
-  std::string out =
-      "kernel,dtype,flops,bytes,working_set_bytes,intensity,gflops,gbs,level,level_gbs,"
-      "peak_gflops,attainable_gflops,efficiency,bound,predicted_s,measured_s,min_s,cv\n";
+  Table table({"kernel", "dtype", "flops", "bytes", "working_set_bytes", "intensity", "gflops",
+               "gbs", "level", "level_gbs", "peak_gflops", "attainable_gflops", "efficiency",
+               "bound", "predicted_s", "measured_s", "min_s", "cv"});
+  auto g = [](double v) { return fmt::format("{:.6g}", v); };
   for (const auto& p : r.placements) {
-    out += fmt::format("{},{},{},{},{},{:.6g},{:.6g},{:.6g},{},{:.6g},{:.6g},{:.6g},{:.4f},{},{:.6g},"
-                       "{:.6g},{:.6g},{:.4f}\n",
-                       csv_cell(p.point.name), dtype_name(p.point.dtype), p.point.cost.flops,
-                       p.point.cost.bytes, p.point.working_set_bytes, p.intensity, p.gflops,
-                       p.gbs, csv_cell(p.level), p.level_gbs, p.peak_gflops, p.attainable_gflops,
-                       p.efficiency, bound_name(p.bound), p.predicted_s, p.point.seconds,
-                       p.point.timing.min_s, p.point.timing.cv);
+    table.add_row({p.point.name, dtype_name(p.point.dtype), std::to_string(p.point.cost.flops),
+                   std::to_string(p.point.cost.bytes), std::to_string(p.point.working_set_bytes),
+                   g(p.intensity), g(p.gflops), g(p.gbs), p.level, g(p.level_gbs),
+                   g(p.peak_gflops), g(p.attainable_gflops), fmt::format("{:.4f}", p.efficiency),
+                   bound_name(p.bound), g(p.predicted_s), g(p.point.seconds),
+                   g(p.point.timing.min_s), fmt::format("{:.4f}", p.point.timing.cv)});
   }
-  return out;
+  return table.csv();
 }
 
 }  // namespace tinyaccel

@@ -1,4 +1,4 @@
-#include "core/atomic_file.hpp"
+#include "tinyaccel/io.hpp"
 
 #include <unistd.h>
 

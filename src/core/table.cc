@@ -1,14 +1,14 @@
-#include "table.hpp"
+#include "tinyaccel/table.hpp"
 
 #include <algorithm>
 #include <cctype>
 
-namespace tinyaccel::cli {
+namespace tinyaccel {
 namespace {
 
 bool numeric(const std::string& s) {
-  return !s.empty() && (std::isdigit(static_cast<unsigned char>(s[0])) || s[0] == '-' ||
-                        s[0] == '+');
+  return !s.empty() &&
+         (std::isdigit(static_cast<unsigned char>(s[0])) || s[0] == '-' || s[0] == '+');
 }
 
 std::string csv_cell(const std::string& s) {
@@ -49,7 +49,10 @@ std::string Table::render() const {
 std::string Table::csv() const {
   std::string out;
   auto line = [&](const std::vector<std::string>& cells) {
-    for (size_t c = 0; c < cells.size(); ++c) out += (c ? "," : "") + csv_cell(cells[c]);
+    for (size_t c = 0; c < cells.size(); ++c) {
+      if (c > 0) out += ',';
+      out += csv_cell(cells[c]);
+    }
     out += "\n";
   };
   line(headers_);
@@ -57,4 +60,24 @@ std::string Table::csv() const {
   return out;
 }
 
-}  // namespace tinyaccel::cli
+std::string Table::markdown() const {
+  std::vector<bool> right(headers_.size(), true);
+  for (const auto& row : rows_) {
+    for (size_t c = 0; c < row.size() && c < right.size(); ++c) {
+      if (!row[c].empty() && !numeric(row[c])) right[c] = false;
+    }
+  }
+  std::string out = "|";
+  for (const auto& h : headers_) out += " " + h + " |";
+  out += "\n|";
+  for (size_t c = 0; c < headers_.size(); ++c) out += right[c] ? " ---: |" : " --- |";
+  out += "\n";
+  for (const auto& row : rows_) {
+    out += "|";
+    for (size_t c = 0; c < headers_.size(); ++c) out += " " + (c < row.size() ? row[c] : "") + " |";
+    out += "\n";
+  }
+  return out;
+}
+
+}  // namespace tinyaccel

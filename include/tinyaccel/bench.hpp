@@ -1,0 +1,170 @@
+// Side-by-side benchmarks, as data: every matmul backend on the same operands, and every fused
+// element-wise op against its unfused twin (and PyTorch). The front ends (the CLI's `bench`
+// commands, the report, Python) run these and render the results with the writers below, so
+// they never disagree. Times are medians of measure_latency samples (timing.hpp); every rate is
+// computed from the costs the kernels declare.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tinyaccel/matmul.hpp"
+#include "tinyaccel/system.hpp"
+#include "tinyaccel/tensor.hpp"
+#include "tinyaccel/timing.hpp"
+
+namespace tinyaccel {
+
+using ProgressFn = std::function<void(const std::string&)>;
+
+// ---- matmul backends ---------------------------------------------------------------------------
+
+// One problem: A is (m, k), B is (k, n).
+struct MatmulShape {
+  int64_t m = 0, k = 0, n = 0;
+  std::string label() const;  // "512x768x3072"
+  bool operator==(const MatmulShape&) const = default;
+};
+
+// "MxKxN" with positive sizes, or "transformer" for transformer_matmul_shapes(). ValueError
+// naming the text and the accepted forms otherwise.
+std::vector<MatmulShape> parse_matmul_shapes(const std::string& text);
+// A BERT-base block's GEMMs: 512x768x3072 (MLP), 1x768x768 (one token), 128x4096x4096.
+std::vector<MatmulShape> transformer_matmul_shapes();
+
+struct MatmulBenchOptions {
+  // Problems: squares N×N×N, then `shapes`. Both empty: 64 128 256 512 1024 2048 (quick: 64 256
+  // 512 1024 and 1x768x768).
+  std::vector<int64_t> sizes;
+  std::vector<MatmulShape> shapes;
+  DType dtype = DType::f32;
+  int threads = 0;  // > 0: the thread count for the run (restored after); 0: num_threads()
+  std::vector<Backend> backends = {Backend::naive, Backend::tiled, Backend::packed, Backend::blas};
+  int repeats = 5;  // minimum timed samples per backend and problem (quick: at most 3)
+  bool quick = false;
+  // naive and tiled run only where one call is at most this many GFLOP (default 2.5; quick
+  // 0.04); skipped problems are listed, never extrapolated.
+  std::optional<double> naive_max_gflop;
+  ProgressFn progress;  // one line per measurement; nullptr: silent
+};
+
+struct MatmulBenchRow {
+  MatmulShape shape;
+  Backend backend = Backend::automatic;
+  Timing timing;
+  double gflops = 0;                       // 2·m·n·k / median
+  double pct_peak = 0;                     // of the FMA peak measured at the start of the run
+  std::optional<double> speedup_vs_naive;  // naive median / this median, when naive ran
+  std::optional<double> ratio_vs_blas;     // blas median / this median, when blas ran
+};
+
+struct MatmulBenchSkip {
+  MatmulShape shape;
+  Backend backend = Backend::automatic;
+  double gflop = 0;  // one call's work, over naive_max_gflop
+};
+
+struct MatmulBench {
+  DType dtype = DType::f32;
+  int threads = 1;
+  Isa isa = Isa::scalar;
+  double peak_gflops = 0;  // measured FMA peak at isa, dtype, threads
+  std::string blas;        // blas_info().config
+  std::vector<MatmulShape> problems;
+  int repeats = 0;
+  double naive_max_gflop = 0;
+  bool quick = false;
+  std::vector<MatmulBenchRow> results;  // problem by problem, backends in the order asked
+  std::vector<MatmulBenchSkip> skipped;
+  // A result above the probed peak: the peak probe was disturbed, '% peak' is unreliable.
+  bool peak_disturbed() const;
+};
+
+// Multiplies the same seeded operands into a preallocated C (fused_gemm, trivial epilogue) with
+// each backend: warm-up call, then samples until ~0.3 s (quick 0.1 s); a call over a second gets
+// at most 3 samples. ValueError for an empty problem list or backend list.
+MatmulBench compare_matmul_backends(const MatmulBenchOptions& options);
+
+std::string matmul_bench_json(const MatmulBench& bench);  // every number, options, metadata
+std::string matmul_bench_text(const MatmulBench& bench);  // header lines + table (people)
+std::string matmul_bench_csv(const MatmulBench& bench);   // the table's rows
+
+// ---- fused vs unfused element-wise ops
+// -----------------------------------------------------------
+
+// One problem size: "N" elements (parse_count: 64K = 65536; rows of 1024 when N is a multiple
+// of 1024, else one row) or "ROWSxCOLS" (each a count). ValueError naming the text otherwise.
+struct FusionSize {
+  std::string label;
+  int64_t rows = 0, cols = 0;
+};
+FusionSize parse_fusion_size(const std::string& text);
+
+struct FusionBenchOptions {
+  // Sizes as parse_fusion_size reads them; empty: 1K 4K 16K 64K 256K 1M 2000x2000 16M (quick:
+  // 4K 256K 2000x2000).
+  std::vector<std::string> sizes;
+  std::vector<std::string> ops;  // op case names (op_cases.hpp); empty: fusion_op_names()
+  DType dtype = DType::f32;
+  int threads = 0;     // > 0: the thread count for the run (restored after); 0: num_threads()
+  bool quick = false;  // shorter timing
+  // The PyTorch peer (float32 only): "" runs /usr/bin/python3 and .venv/bin/python where
+  // present; "none" skips it; anything else is the interpreter to run.
+  std::string torch;
+  // bench/peers/torch_gelu.py; empty: looked for under the current directory and up to three
+  // levels above the running executable.
+  std::string peer_script;
+  ProgressFn progress;
+};
+
+struct FusionRow {
+  std::string op, size;
+  int64_t rows = 0, cols = 0;
+  double fused_ms = 0;
+  std::optional<double> fused_out_ms;  // the out= form, when the op has one
+  double unfused_ms = 0;
+  int64_t fused_bytes = 0;  // the op's declared bytes (fused execution)
+  double gbs = 0;           // fused_bytes / the out= time (fused time when no out= form)
+  double copy_gbs = 0;      // the copy probe on the same working set and threads
+  int64_t peak_fused_bytes = 0, peak_unfused_bytes = 0;  // tensor bytes one call allocates
+  bool noisy = false;  // some timing's CV was above Timing::kNoisyCv
+
+  int64_t numel() const { return rows * cols; }
+  double speedup() const { return fused_ms > 0 ? unfused_ms / fused_ms : 0; }
+  double pct_copy_bw() const { return copy_gbs > 0 ? 100.0 * gbs / copy_gbs : 0; }
+  // peak_unfused / peak_fused; nullopt when the fused call allocates nothing.
+  std::optional<double> mem_ratio() const;
+};
+
+// PyTorch's gelu(approximate='tanh') on the same 2000x2000 float32 input and thread count,
+// run by `python` (bench/peers/torch_gelu.py), next to fused_gelu timed in this process.
+struct TorchPeer {
+  std::string python;
+  std::string version;  // torch.__version__
+  std::string error;    // why it did not run (then the times are 0)
+  double torch_ms = 0, fused_ms = 0;
+  double speedup() const { return fused_ms > 0 ? torch_ms / fused_ms : 0; }
+};
+
+struct FusionBench {
+  DType dtype = DType::f32;
+  int threads = 1;
+  Isa isa = Isa::scalar;
+  bool quick = false;
+  std::vector<FusionRow> rows;  // size by size, ops in the order asked
+  std::vector<TorchPeer> peers;
+};
+
+// Times each op's fused, fused out= and unfused executions on the same seeded operands
+// (make_op_operands) at each size, with their peak tensor memory; then the PyTorch peer.
+// ValueError for an unknown op, an op without an unfused twin or a bad size, before measuring.
+FusionBench compare_fusion(const FusionBenchOptions& options);
+
+std::string fusion_bench_json(const FusionBench& bench);
+std::string fusion_bench_text(const FusionBench& bench);
+std::string fusion_bench_csv(const FusionBench& bench);
+
+}  // namespace tinyaccel

@@ -1,0 +1,24 @@
+// Charts for the perf writers, drawn by gnuplot (tables: tinyaccel/table.hpp).
+#pragma once
+
+#include <string>
+
+namespace tinyaccel::perf {
+
+// Image sizes in pixels for the two formats write_gnuplot renders.
+struct PlotCanvas {
+  int svg_width = 1000, svg_height = 600;
+  int png_width = 1200, png_height = 720;
+};
+
+// Renders a gnuplot program (everything after `set terminal` / `set output`, data inline) to
+// `path`; the terminal follows the extension (.svg or .png, else ValueError). gnuplot writes a
+// temporary next to `path` that is renamed over it only when complete. IoError naming the path
+// when gnuplot is missing or fails (with its last error line).
+void write_gnuplot(const std::string& path, const std::string& program,
+                   const PlotCanvas& canvas = {});
+
+// `s` as a double-quoted gnuplot string.
+std::string gnuplot_quoted(const std::string& s);
+
+}  // namespace tinyaccel::perf
