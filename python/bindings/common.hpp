@@ -24,11 +24,10 @@ auto released(F&& f) {
   return std::forward<F>(f)();
 }
 
-DType parse_dtype_name(const std::string& name);
-
 void bind_ops(nb::module_& m);
 void bind_system(nb::module_& m);
 void bind_perf(nb::module_& m);
 void bind_nn(nb::module_& m);
+void bind_measure(nb::module_& m);
 
 }  // namespace tinyaccel::python

@@ -24,4 +24,5 @@ NB_MODULE(_native, m) {
   python::bind_system(m);
   python::bind_perf(m);
   python::bind_nn(m);
+  python::bind_measure(m);
 }

@@ -55,7 +55,7 @@ void bind_nn(nb::module_& m) {
         nn::TransformerConfig c = config_of(heads, causal, activation, eps);
         c.d_model = d_model;
         c.ffn = ffn;
-        c.dtype = parse_dtype_name(dtype);
+        c.dtype = parse_dtype(dtype);
         nn::validate(c);
         return TransformerBlock(c, seed);
       }, "d_model"_a = 768, "heads"_a = 12, "ffn"_a = 3072, "seed"_a = 0, "causal"_a = false,

@@ -162,23 +162,23 @@ void bind_costs(nb::module_& m) {
   using Pair = std::pair<int64_t, int64_t>;
   const auto pair = [](OpCost c) { return Pair{c.flops, c.bytes}; };
   m.def("matmul_cost", [pair](const Shape& a, const Shape& b, const std::string& dtype) {
-    return pair(matmul_cost(a, b, parse_dtype_name(dtype)));
+    return pair(matmul_cost(a, b, parse_dtype(dtype)));
   }, "a"_a, "b"_a, "dtype"_a);
   m.def("linear_cost", [pair](const Shape& x, const Shape& weight, bool bias,
                               const std::string& activation, const std::string& dtype) {
     return pair(linear_cost(x, weight, bias, parse_activation(activation),
-                            parse_dtype_name(dtype)));
+                            parse_dtype(dtype)));
   }, "x"_a, "weight"_a, "bias"_a, "activation"_a, "dtype"_a);
   m.def("attention_cost", [pair](const Shape& q, const Shape& k, const Shape& v,
                                  const std::string& dtype, bool causal) {
-    return pair(attention_cost(q, k, v, parse_dtype_name(dtype), causal));
+    return pair(attention_cost(q, k, v, parse_dtype(dtype), causal));
   }, "q"_a, "k"_a, "v"_a, "dtype"_a, "causal"_a = false);
   using Flat = OpCost (*)(int64_t, DType, bool);
   for (auto [name, fn] : {std::pair<const char*, Flat>{"gelu_cost", &gelu_cost},
                           {"gelu_erf_cost", &gelu_erf_cost},
                           {"add_mul_cost", &add_mul_cost}}) {
     m.def(name, [pair, fn](int64_t numel, const std::string& dtype, bool fused) {
-      return pair(fn(numel, parse_dtype_name(dtype), fused));
+      return pair(fn(numel, parse_dtype(dtype), fused));
     }, "numel"_a, "dtype"_a, "fused"_a = true);
   }
   using Rows = OpCost (*)(int64_t, int64_t, DType, bool);
@@ -186,15 +186,15 @@ void bind_costs(nb::module_& m) {
                           {"layernorm_cost", &layernorm_cost},
                           {"add_layernorm_cost", &add_layernorm_cost}}) {
     m.def(name, [pair, fn](int64_t rows, int64_t cols, const std::string& dtype, bool fused) {
-      return pair(fn(rows, cols, parse_dtype_name(dtype), fused));
+      return pair(fn(rows, cols, parse_dtype(dtype), fused));
     }, "rows"_a, "cols"_a, "dtype"_a, "fused"_a = true);
   }
   m.def("softmax_cost", [pair](int64_t rows, int64_t cols, const std::string& dtype, bool causal,
                                bool fused) {
-    return pair(softmax_cost(rows, cols, parse_dtype_name(dtype), causal, fused));
+    return pair(softmax_cost(rows, cols, parse_dtype(dtype), causal, fused));
   }, "rows"_a, "cols"_a, "dtype"_a, "causal"_a = false, "fused"_a = true);
   m.def("add_cost", [pair](int64_t numel, const std::string& dtype) {
-    return pair(add_cost(numel, parse_dtype_name(dtype)));
+    return pair(add_cost(numel, parse_dtype(dtype)));
   }, "numel"_a, "dtype"_a);
 }
 

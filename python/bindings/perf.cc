@@ -62,7 +62,7 @@ void bind_perf(nb::module_& m) {
         point.cost = OpCost{flops, bytes};
         point.working_set_bytes = working_set_bytes;
         point.seconds = seconds;
-        point.dtype = parse_dtype_name(dtype);
+        point.dtype = parse_dtype(dtype);
         return placement_dict(place(point, r.roofs));
       }, "name"_a, "flops"_a, "bytes"_a, "working_set_bytes"_a, "seconds"_a, "dtype"_a)
       .def_prop_ro("threads", [](const RooflineReport& r) { return r.roofs.threads; });

@@ -7,12 +7,6 @@
 
 namespace tinyaccel::python {
 
-DType parse_dtype_name(const std::string& name) {
-  if (name == "float32") return DType::f32;
-  if (name == "float64") return DType::f64;
-  throw DTypeError("unsupported dtype '" + name + "': expected float32 or float64");
-}
-
 void bind_system(nb::module_& m) {
   m.def("set_num_threads", &set_num_threads, "n"_a);
   m.def("num_threads", &num_threads);

@@ -22,6 +22,7 @@ from ._ops import (add, add_layernorm, add_mul, attention, bias_gelu, fused_gelu
                    layernorm, linear, matmul, mul, naive_matmul, softmax, tiled_matmul,
                    unfused_gelu, vectorized_matmul)
 from . import naive
+from .measure import compare_fusion, compare_matmul_backends, measure_roofs, run_report
 from .profiler import ForwardProfile, OpProfile, Profiler
 from .roofline import Roofline, roofline
 
@@ -37,7 +38,8 @@ __all__ = [
     "fused_gelu", "unfused_gelu", "gelu_erf", "bias_gelu", "layernorm", "add_layernorm",
     "softmax", "add", "mul", "add_mul", "naive", "nn",
     "set_num_threads", "num_threads", "info", "memory_stats", "set_buffer_cache_limit",
-    "release_cached_buffers", "roofline", "Roofline", "Profiler", "ForwardProfile", "OpProfile",
+    "release_cached_buffers", "roofline", "Roofline", "measure_roofs", "compare_matmul_backends",
+    "compare_fusion", "run_report", "Profiler", "ForwardProfile", "OpProfile",
     "ShapeError", "DTypeError",
 ]
 

@@ -17,7 +17,8 @@ import numpy as np
 
 from . import _native, _recording
 from .nn import TransformerBlock
-from .roofline import Roofline, roofline
+from .measure import measure_roofs
+from .roofline import Roofline
 
 __all__ = ["Profiler", "ForwardProfile", "OpProfile"]
 
@@ -116,7 +117,7 @@ class Profiler:
     ``measurements`` (keys "latency", "flops", "memory", "forward_pass") as well.
 
     roofline: the roofs ops are placed on; default: measured once per process on first use
-    (``tinyaccel.roofline(quick=True, kernels=False)``, a few seconds).
+    (:func:`tinyaccel.measure_roofs`, a few seconds).
     """
 
     def __init__(self, roofline: Optional[Roofline] = None) -> None:
@@ -183,7 +184,7 @@ class Profiler:
         global _shared_roofs
         if self._roofline is None:
             if _shared_roofs is None:
-                _shared_roofs = roofline(quick=True, kernels=False)
+                _shared_roofs = measure_roofs()
             self._roofline = _shared_roofs
         return self._roofline
 
