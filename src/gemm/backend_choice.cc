@@ -27,9 +27,15 @@ constexpr int64_t kTinyWork = int64_t{1} << 17;  // m·n·k below ~50³
 
 }  // namespace
 
+namespace gemm {
+Backend automatic_backend(int64_t m, int64_t n, int64_t k) {
+  return m * n * k < kTinyWork ? Backend::blas : Backend::packed;
+}
+}  // namespace gemm
+
 BackendChoice choose_backend(int64_t m, int64_t n, int64_t k, DType) {
   const int64_t work = m * n * k;
-  if (work < kTinyWork) {
+  if (gemm::automatic_backend(m, n, k) == Backend::blas) {
     return {Backend::blas, "blas: m·n·k = " + std::to_string(work) + " < 2^17, where OpenBLAS's "
                            "small-matrix kernels measured faster"};
   }

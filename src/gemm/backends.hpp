@@ -50,4 +50,8 @@ void blas_set_num_threads(int n);
 template <typename T>
 void apply_epilogue(MatrixRef<const T> p, MatrixRef<T> c, const Epilogue<T>& epilogue);
 
+// What Backend::automatic runs for an (m×k)·(k×n) product: choose_backend's rule without
+// composing its reason (it runs on every call).
+Backend automatic_backend(int64_t m, int64_t n, int64_t k);
+
 }  // namespace tinyaccel::gemm

@@ -71,7 +71,7 @@ void run_fused(const Tensor& a_t, const Tensor& b_t, Tensor& c_t, const GemmOpti
   const int64_t m = a.rows, n = b.cols, k = a.cols;
   Backend backend = options.backend;
   if (backend == Backend::automatic && k > 0) {
-    backend = choose_backend(m, n, k, dtype_of<T>()).backend;
+    backend = gemm::automatic_backend(m, n, k);
   }
   if (backend == Backend::packed && k > 0) {
     gemm::packed_gemm(a, b, c, epilogue, num_threads());

@@ -68,7 +68,7 @@ void run_2d(const RunConfig& config, gemm::MatrixRef<const T> a, gemm::MatrixRef
             gemm::MatrixRef<T> c) {
   Backend backend = config.backend;
   if (backend == Backend::automatic) {
-    backend = choose_backend(a.rows, b.cols, a.cols, dtype_of<T>()).backend;
+    backend = gemm::automatic_backend(a.rows, b.cols, a.cols);
   }
   switch (backend) {
     case Backend::naive: return gemm::naive_gemm(a, b, c);
