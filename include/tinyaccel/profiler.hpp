@@ -181,6 +181,10 @@ struct ForwardProfile {
 ForwardProfile profile_forward_pass(const nn::Module& model, const Tensor& input,
                                     const Roofs& roofs, const ProfileOptions& options = {});
 
+// "memory" or "compute" (the placement's bound), or "overhead" when the layer runs below
+// options.overhead_efficiency of its roof in under options.overhead_seconds per call.
+std::string classify_bound(const Placement& placement, const ProfileOptions& options = {});
+
 // The one-line advice for a layer from its measured position.
 std::string recommend(const LayerProfile& layer);
 

@@ -1,6 +1,7 @@
 // Measurement: the roofline run and placement on it, and timing statistics.
 #include <iostream>
 
+#include <tinyaccel/profiler.hpp>
 #include <tinyaccel/roofline.hpp>
 #include <tinyaccel/timing.hpp>
 
@@ -63,7 +64,14 @@ void bind_perf(nb::module_& m) {
         point.working_set_bytes = working_set_bytes;
         point.seconds = seconds;
         point.dtype = parse_dtype(dtype);
-        return placement_dict(place(point, r.roofs));
+        LayerProfile layer;
+        layer.name = name;
+        layer.placement = place(point, r.roofs);
+        layer.bound = classify_bound(layer.placement);
+        nb::dict d = placement_dict(layer.placement);
+        d["bound"] = layer.bound;
+        d["recommendation"] = recommend(layer);
+        return d;
       }, "name"_a, "flops"_a, "bytes"_a, "working_set_bytes"_a, "seconds"_a, "dtype"_a)
       .def_prop_ro("threads", [](const RooflineReport& r) { return r.roofs.threads; });
 

@@ -23,6 +23,7 @@ from ._ops import (add, add_layernorm, add_mul, attention, bias_gelu, fused_gelu
                    unfused_gelu, vectorized_matmul)
 from . import naive
 from .measure import compare_fusion, compare_matmul_backends, measure_roofs, run_report
+from .model_profile import ModelOp, ModelProfile, profile_model
 from .profiler import ForwardProfile, OpProfile, Profiler
 from .roofline import Roofline, roofline
 
@@ -39,7 +40,8 @@ __all__ = [
     "softmax", "add", "mul", "add_mul", "naive", "nn",
     "set_num_threads", "num_threads", "info", "memory_stats", "set_buffer_cache_limit",
     "release_cached_buffers", "roofline", "Roofline", "measure_roofs", "compare_matmul_backends",
-    "compare_fusion", "run_report", "Profiler", "ForwardProfile", "OpProfile",
+    "compare_fusion", "run_report", "Profiler", "ForwardProfile", "OpProfile", "profile_model",
+    "ModelProfile", "ModelOp",
     "ShapeError", "DTypeError",
 ]
 

@@ -77,7 +77,8 @@ class OpProfile:
     level: str
     attainable_gflops: float
     efficiency: float
-    bound: str
+    bound: str             # "memory", "compute" or "overhead"
+    recommendation: str
 
 
 @dataclass
@@ -228,7 +229,8 @@ class Profiler:
             ops.append(OpProfile(c.name, c.shapes, c.dtype, medians[i] * 1e3,
                                  medians[i] / sum(medians) if sum(medians) else 0.0, c.flops,
                                  c.bytes, place["intensity"], place["gflops"], place["level"],
-                                 place["attainable_gflops"], place["efficiency"], place["bound"]))
+                                 place["attainable_gflops"], place["efficiency"], place["bound"],
+                                 place["recommendation"]))
         return ForwardProfile(statistics.median(totals) * 1e3, ops,
                               sum(o.flops for o in ops), sum(o.bytes for o in ops),
                               _native.num_threads())
@@ -239,7 +241,8 @@ class Profiler:
         shape = "(" + ",".join(map(str, np.shape(getattr(x, "data", x)))) + ")"
         ops = [OpProfile(l["name"], shape, block.dtype, l["median_s"] * 1e3, l["time_share"],
                          l["flops"], l["bytes"], l["intensity"], l["gflops"], l["level"],
-                         l["attainable_gflops"], l["efficiency"], l["bound"])
+                         l["attainable_gflops"], l["efficiency"], l["bound"],
+                         l["recommendation"])
                for l in p["layers"]]
         return ForwardProfile(p["total_median_s"] * 1e3, ops, p["flops"], p["bytes"],
                               p["threads"])

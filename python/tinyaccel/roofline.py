@@ -58,7 +58,8 @@ class Roofline:
               working_set_bytes: Optional[int] = None, dtype: str = "float32") -> Dict[str, Any]:
         """Where a kernel of this cost and measured time sits: intensity (FLOP/B), GFLOP/s, the
         memory level of its working set (default: ``bytes``), the attainable rate there,
-        efficiency (fraction of it) and whether it is memory- or compute-bound."""
+        efficiency (fraction of it), its bound ("memory", "compute", or "overhead" for a call of
+        under 50 µs below 25% of its roof) and a one-line recommendation."""
         ws = bytes if working_set_bytes is None else working_set_bytes
         return self._report.place(name, int(flops), int(bytes), int(ws), float(seconds), dtype)
 

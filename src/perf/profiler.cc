@@ -91,6 +91,12 @@ std::string fmt(const std::string& format, double a, double b = 0, double c = 0)
 
 }  // namespace
 
+std::string classify_bound(const Placement& placement, const ProfileOptions& options) {
+  const bool overhead = placement.efficiency < options.overhead_efficiency &&
+                        placement.point.seconds < options.overhead_seconds;
+  return overhead ? "overhead" : bound_name(placement.bound);
+}
+
 std::string recommend(const LayerProfile& layer) {
   const Placement& p = layer.placement;
   const double eff = 100.0 * p.efficiency;
@@ -222,9 +228,7 @@ ForwardProfile profile_forward_pass(const nn::Module& model, const Tensor& input
     point.dtype = input.dtype();
     point.timing = layer.timing;
     layer.placement = place(point, roofs);
-    const bool overhead = layer.placement.efficiency < options.overhead_efficiency &&
-                          layer.timing.median_s < options.overhead_seconds;
-    layer.bound = overhead ? "overhead" : bound_name(layer.placement.bound);
+    layer.bound = classify_bound(layer.placement, options);
     layer.recommendation = recommend(layer);
     prof.layers_sum_s += layer.timing.median_s;
     prof.layers.push_back(std::move(layer));
