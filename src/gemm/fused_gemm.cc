@@ -101,6 +101,7 @@ void run_fused(const Tensor& a_t, const Tensor& b_t, Tensor& c_t, const GemmOpti
 
 void fused_gemm(const Tensor& a, const Tensor& b, Tensor& c, const GemmOptions& options) {
   check_fused_shapes(a, b, c, options.bias);
+  require_compute_dtype("fused_gemm", {&a, &b, &c});
   if (c.numel() == 0) return;
   visit_dtype(c.dtype(), [&](auto z) { run_fused<decltype(z)>(a, b, c, options); });
 }
@@ -124,6 +125,8 @@ Tensor linear(const Tensor& x, const Tensor& weight, const std::optional<Tensor>
                      " for weight " + shape_str(weight.shape()) + ": bias must be (" +
                      std::to_string(out) + ",)");
   }
+  require_compute_dtype("linear", {&x, &weight});
+  if (bias) require_compute_dtype("linear", {&*bias});
   const bool wide = x.dtype() == DType::f64 || weight.dtype() == DType::f64 ||
                     (bias && bias->dtype() == DType::f64);
   const DType dtype = wide ? DType::f64 : DType::f32;

@@ -80,6 +80,7 @@ void run_2d(const RunConfig& config, gemm::MatrixRef<const T> a, gemm::MatrixRef
 
 Tensor matmul_with(const Tensor& a_in, const Tensor& b_in, const RunConfig& config) {
   const MatmulPlan p = plan(a_in.shape(), b_in.shape());
+  require_compute_dtype("matmul", {&a_in, &b_in});
   const DType dtype =
       (a_in.dtype() == DType::f64 || b_in.dtype() == DType::f64) ? DType::f64 : DType::f32;
   Shape out_shape = p.batch;
