@@ -42,6 +42,15 @@ void check_fused_shapes(const Tensor& a, const Tensor& b, const Tensor& c,
                      shape_str(c.shape()) + ": bias must be (" + std::to_string(c.shape()[1]) +
                      ",)");
   }
+  if (gemm::operand_dtype("fused_gemm", a.dtype(), b.dtype()) == DType::bf16) {
+    for (const Tensor* t : {&c, bias ? &*bias : &c}) {
+      if (t->dtype() != DType::f32) {
+        throw DTypeError(std::string("fused_gemm: bfloat16 operands accumulate into a float32 ") +
+                         (t == &c ? "c" : "bias") + ", got " + dtype_name(t->dtype()));
+      }
+    }
+    return;
+  }
   for (const Tensor* t : {&a, &b}) {
     if (t->dtype() != c.dtype()) {
       throw DTypeError(std::string("fused_gemm: operands must share c's dtype ") +
@@ -97,49 +106,96 @@ void run_fused(const Tensor& a_t, const Tensor& b_t, Tensor& c_t, const GemmOpti
   gemm::apply_epilogue<T>({p.data, m, n, n, 1}, c, epilogue);
 }
 
+void run_fused_bf16(const Tensor& a_t, const Tensor& b_t, Tensor& c_t,
+                    const GemmOptions& options) {
+  const Backend backend = gemm::bf16_backend("fused_gemm", options.backend);
+  std::optional<Tensor> bias;
+  if (options.bias) bias = options.bias->contiguous();
+  gemm::Epilogue<float> epilogue;
+  epilogue.alpha = static_cast<float>(options.alpha);
+  epilogue.beta = static_cast<float>(options.beta);
+  epilogue.bias = bias ? bias->data<float>() : nullptr;
+  epilogue.act = options.activation;
+  const auto a = matrix_of<const BFloat16>(a_t);
+  const auto b = matrix_of<const BFloat16>(b_t);
+  const auto c = matrix_of<float>(c_t);
+  if (backend == Backend::naive) {
+    gemm::naive_gemm_bf16(a, b, c, epilogue);
+  } else {
+    gemm::packed_gemm_bf16(a, b, c, epilogue, num_threads());
+  }
+}
+
 }  // namespace
 
 void fused_gemm(const Tensor& a, const Tensor& b, Tensor& c, const GemmOptions& options) {
   check_fused_shapes(a, b, c, options.bias);
-  require_compute_dtype("fused_gemm", {&a, &b, &c});
+  if (a.dtype() == DType::bf16) gemm::bf16_backend("fused_gemm", options.backend);
   if (c.numel() == 0) return;
+  if (a.dtype() == DType::bf16) return run_fused_bf16(a, b, c, options);
   visit_dtype(c.dtype(), [&](auto z) { run_fused<decltype(z)>(a, b, c, options); });
+}
+
+void gemm::check_linear_shapes(const Tensor& x, const Shape& weight, int64_t in, int64_t out,
+                               const std::optional<Tensor>& bias) {
+  if (x.ndim() < 1) {
+    throw ShapeError("linear: x must be (..., in_features), got x " + shape_str(x.shape()));
+  }
+  if (x.shape().back() != in) {
+    throw ShapeError("shape mismatch: linear x " + shape_str(x.shape()) + ", weight " +
+                     shape_str(weight) + ": x.shape[-1]=" + std::to_string(x.shape().back()) +
+                     " != in_features=" + std::to_string(in));
+  }
+  if (bias && (bias->ndim() != 1 || bias->shape()[0] != out)) {
+    throw ShapeError("shape mismatch: linear bias " + shape_str(bias->shape()) +
+                     " for weight " + shape_str(weight) + ": bias must be (" +
+                     std::to_string(out) + ",)");
+  }
 }
 
 Tensor linear(const Tensor& x, const Tensor& weight, const std::optional<Tensor>& bias,
               Activation act) {
-  if (x.ndim() < 1 || weight.ndim() != 2) {
+  if (weight.ndim() != 2) {
     throw ShapeError("linear: x must be (..., in_features) and weight (out_features, "
                      "in_features), got x " + shape_str(x.shape()) + ", weight " +
                      shape_str(weight.shape()));
   }
   const int64_t in = weight.shape()[1], out = weight.shape()[0];
-  if (x.shape().back() != in) {
-    throw ShapeError("shape mismatch: linear x " + shape_str(x.shape()) + ", weight " +
-                     shape_str(weight.shape()) + ": x.shape[-1]=" +
-                     std::to_string(x.shape().back()) + " != in_features=" +
-                     std::to_string(in));
+  gemm::check_linear_shapes(x, weight.shape(), in, out, bias);
+  const Shape lead(x.shape().begin(), x.shape().end() - 1);
+  const int64_t rows = shape_numel(lead);
+  Shape out_shape = lead;
+  out_shape.push_back(out);
+  if (weight.dtype() == DType::bf16) {
+    // bfloat16 weights: x (float32 or bfloat16) rounded to bfloat16, float32 bias and result.
+    if (x.dtype() != DType::f32 && x.dtype() != DType::bf16) {
+      throw DTypeError(std::string("linear: bfloat16 weights take a float32 or bfloat16 x, got ") +
+                       dtype_name(x.dtype()));
+    }
+    GemmOptions options;
+    if (bias) {
+      if (bias->dtype() != DType::f32 && bias->dtype() != DType::bf16) {
+        throw DTypeError(std::string("linear: bfloat16 weights take a float32 or bfloat16 "
+                                     "bias, got ") + dtype_name(bias->dtype()));
+      }
+      options.bias = bias->to(DType::f32);
+    }
+    options.activation = act;
+    Tensor y = Tensor::empty({rows, out}, DType::f32);
+    fused_gemm(x.to(DType::bf16).reshape({rows, in}), weight.mT(), y, options);
+    return y.reshape(out_shape);
   }
-  if (bias && (bias->ndim() != 1 || bias->shape()[0] != out)) {
-    throw ShapeError("shape mismatch: linear bias " + shape_str(bias->shape()) +
-                     " for weight " + shape_str(weight.shape()) + ": bias must be (" +
-                     std::to_string(out) + ",)");
-  }
-  require_compute_dtype("linear", {&x, &weight});
-  if (bias) require_compute_dtype("linear", {&*bias});
+  gemm::operand_dtype("linear", x.dtype(), weight.dtype());
+  if (bias) gemm::operand_dtype("linear", bias->dtype(), weight.dtype());
   const bool wide = x.dtype() == DType::f64 || weight.dtype() == DType::f64 ||
                     (bias && bias->dtype() == DType::f64);
   const DType dtype = wide ? DType::f64 : DType::f32;
-  const Shape lead(x.shape().begin(), x.shape().end() - 1);
-  const int64_t rows = shape_numel(lead);
   const Tensor x2 = x.to(dtype).reshape({rows, in});
   GemmOptions options;
   if (bias) options.bias = bias->to(dtype);
   options.activation = act;
   Tensor y = Tensor::empty({rows, out}, dtype);
   fused_gemm(x2, weight.to(dtype).mT(), y, options);
-  Shape out_shape = lead;
-  out_shape.push_back(out);
   return y.reshape(out_shape);
 }
 

@@ -1,0 +1,188 @@
+// The register-tile loop of the low-precision families (bfloat16, int8), instantiated with each
+// ISA's vector traits. Only ISA-named files include it, so each instantiation is compiled for
+// exactly the instruction set its traits use.
+//
+// Traits V provide:
+//   AElem, BElem            prepared A and packed B element types
+//   Acc, Vec                accumulator and operand registers
+//   kGroup, kLanes          k values per dot step; columns (accumulator lanes) per register
+//   zero()                  an all-zero accumulator
+//   load_b(p)               kLanes columns × kGroup k values of a packed B panel
+//   bcast_a(p)              kGroup consecutive A values of one row, in every lane
+//   bcast_a_part(p, n)      the same from n < kGroup values, zeros after them
+//   dot(acc, a, b)          acc + Σ over the group of a·b, per lane
+// plus, for the epilogue, either (bfloat16, V::kInt false, Acc of float32 lanes)
+//   set1(x), mul(a, b), fmadd(a, b, c) = a·b + c, load_c(p), store_c(p, r)
+// or (int8, V::kInt true, Acc of int32 lanes)
+//   load_i32(p), store_i32(p, r), add_i32(a, b), to_f32(r) (→ FVec), load_f32(p),
+//   set1_f32(x), mul_f32(a, b), store_f32(p, r).
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <utility>
+
+#include "gemm/packed/ukernel.hpp"
+
+namespace tinyaccel::gemm {
+
+// The k loop: acc[i][v] = Σ_p A(i, p)·B(p, v·kLanes + lane), one dot instruction per group, in k
+// order. A(i, p) is a[i·lda + p]; B from the packed panel.
+template <typename V, int kRows, int kVecs>
+void lowp_dot_tile(int64_t kc, const typename V::AElem* a, int64_t lda,
+                   const typename V::BElem* b, typename V::Acc (&acc)[kRows][kVecs]) {
+  using Vec = typename V::Vec;
+  constexpr int kG = V::kGroup, kStep = kVecs * V::kLanes * kG;
+#pragma GCC unroll 16
+  for (int i = 0; i < kRows; ++i) {
+#pragma GCC unroll 4
+    for (int v = 0; v < kVecs; ++v) acc[i][v] = V::zero();
+  }
+  const int64_t groups = kc / kG;
+  int64_t p = 0;
+#pragma GCC unroll 2
+  for (int64_t s = 0; s < groups; ++s, p += kG, b += kStep) {
+    Vec bv[kVecs];
+#pragma GCC unroll 4
+    for (int v = 0; v < kVecs; ++v) bv[v] = V::load_b(b + v * V::kLanes * kG);
+#pragma GCC unroll 16
+    for (int i = 0; i < kRows; ++i) {
+      const Vec av = V::bcast_a(a + i * lda + p);
+#pragma GCC unroll 4
+      for (int v = 0; v < kVecs; ++v) acc[i][v] = V::dot(acc[i][v], av, bv[v]);
+    }
+  }
+  if (const int tail = static_cast<int>(kc - p); tail > 0) {
+    Vec bv[kVecs];
+#pragma GCC unroll 4
+    for (int v = 0; v < kVecs; ++v) bv[v] = V::load_b(b + v * V::kLanes * kG);
+#pragma GCC unroll 16
+    for (int i = 0; i < kRows; ++i) {
+      const Vec av = V::bcast_a_part(a + i * lda + p, tail);
+#pragma GCC unroll 4
+      for (int v = 0; v < kVecs; ++v) acc[i][v] = V::dot(acc[i][v], av, bv[v]);
+    }
+  }
+}
+
+// Bf16Ukernel: c = alpha·acc (+ beta·c).
+template <typename V, int kRows, int kVecs>
+void bf16_ukernel(int64_t kc, const BFloat16* a, int64_t lda, const BFloat16* b, float* c,
+                  int64_t ldc, float alpha, float beta) {
+  typename V::Acc acc[kRows][kVecs];
+  lowp_dot_tile<V, kRows, kVecs>(kc, a, lda, b, acc);
+  constexpr int kL = V::kLanes;
+  if (alpha == 1.0f && beta == 0.0f) {  // the plain product
+#pragma GCC unroll 16
+    for (int i = 0; i < kRows; ++i) {
+#pragma GCC unroll 4
+      for (int v = 0; v < kVecs; ++v) V::store_c(c + i * ldc + v * kL, acc[i][v]);
+    }
+    return;
+  }
+  const auto va = V::set1(alpha), vb = V::set1(beta);
+#pragma GCC unroll 16
+  for (int i = 0; i < kRows; ++i) {
+#pragma GCC unroll 4
+    for (int v = 0; v < kVecs; ++v) {
+      float* cp = c + i * ldc + v * kL;
+      const auto scaled = V::mul(va, acc[i][v]);
+      V::store_c(cp, beta == 0.0f ? scaled : V::fmadd(vb, V::load_c(cp), scaled));
+    }
+  }
+}
+
+// QGemmUkernel: int32 partial sums, or on the last pass
+//   c = float32(acc + partial + comp[j]) · (row_scale[i] · col_scale[j]).
+// The int32 additions wrap (two's complement), which is exact whenever the true total fits.
+template <typename V, int kRows, int kVecs>
+void qs8_ukernel(int64_t kc, const void* a, int64_t lda, const void* b, void* c_, int64_t ldc,
+                 const QTile& t) {
+  typename V::Acc acc[kRows][kVecs];
+  lowp_dot_tile<V, kRows, kVecs>(kc, static_cast<const typename V::AElem*>(a), lda,
+                                 static_cast<const typename V::BElem*>(b), acc);
+  constexpr int kL = V::kLanes;
+  char* c = static_cast<char*>(c_);
+  const auto at = [&](int i, int v) { return c + (i * ldc + v * kL) * 4; };
+  if (t.accumulate) {
+#pragma GCC unroll 16
+    for (int i = 0; i < kRows; ++i) {
+#pragma GCC unroll 4
+      for (int v = 0; v < kVecs; ++v) acc[i][v] = V::add_i32(acc[i][v], V::load_i32(at(i, v)));
+    }
+  }
+  if (!t.finish) {
+#pragma GCC unroll 16
+    for (int i = 0; i < kRows; ++i) {
+#pragma GCC unroll 4
+      for (int v = 0; v < kVecs; ++v) V::store_i32(at(i, v), acc[i][v]);
+    }
+    return;
+  }
+  typename V::Acc comp[kVecs];
+  typename V::FVec col_scale[kVecs];
+#pragma GCC unroll 4
+  for (int v = 0; v < kVecs; ++v) {
+    comp[v] = V::load_i32(t.comp + v * kL);
+    col_scale[v] = V::load_f32(t.col_scale + v * kL);
+  }
+#pragma GCC unroll 16
+  for (int i = 0; i < kRows; ++i) {
+    const auto rs = V::set1_f32(t.row_scale[i]);
+#pragma GCC unroll 4
+    for (int v = 0; v < kVecs; ++v) {
+      const auto value = V::to_f32(V::add_i32(acc[i][v], comp[v]));
+      V::store_f32(at(i, v), V::mul_f32(value, V::mul_f32(rs, col_scale[v])));
+    }
+  }
+}
+
+// Families with kernels for 1..kMr rows, kVecs registers (NR = kVecs·kLanes) per row.
+template <typename V, int kMr, int kVecs>
+Bf16Family make_bf16_family(const char* name) {
+  Bf16Family f;
+  f.name = name;
+  f.mr = kMr;
+  f.nr = kVecs * V::kLanes;
+  f.group = V::kGroup;
+  f.a_bytes = f.b_bytes = 2;
+  f.a_in_place = true;
+  [&]<int... R>(std::integer_sequence<int, R...>) {
+    ((f.kernels[R + 1] = &bf16_ukernel<V, R + 1, kVecs>), ...);
+  }(std::make_integer_sequence<int, kMr>{});
+  return f;
+}
+
+template <typename V, int kMr, int kVecs>
+QGemmFamily make_qs8_family(const char* name) {
+  QGemmFamily f;
+  f.name = name;
+  f.mr = kMr;
+  f.nr = kVecs * V::kLanes;
+  f.group = V::kGroup;
+  f.a_bytes = sizeof(typename V::AElem);
+  f.b_bytes = sizeof(typename V::BElem);
+  f.a_in_place = sizeof(typename V::AElem) == 1;
+  [&]<int... R>(std::integer_sequence<int, R...>) {
+    ((f.kernels[R + 1] = &qs8_ukernel<V, R + 1, kVecs>), ...);
+  }(std::make_integer_sequence<int, kMr>{});
+  return f;
+}
+
+// kGroup consecutive elements of one A row as the 32-bit pattern a broadcast repeats; the part
+// form keeps only the first n and zero-fills the rest, reading nothing past them.
+template <typename T>
+uint32_t group_bits(const T* p) {
+  static_assert(sizeof(T) <= 4 && 4 % sizeof(T) == 0);
+  uint32_t v;
+  std::memcpy(&v, p, 4);
+  return v;
+}
+template <typename T>
+uint32_t group_bits_part(const T* p, int n) {
+  uint32_t v = 0;
+  std::memcpy(&v, p, static_cast<size_t>(n) * sizeof(T));
+  return v;
+}
+
+}  // namespace tinyaccel::gemm
