@@ -53,10 +53,10 @@ Tensor tiled_matmul(const Tensor& a, const Tensor& b, int64_t tile_size = 64);
 // Errors: ShapeError naming the shapes when they do not fit, DTypeError when a, b, bias and c
 // do not share one dtype.
 // bfloat16 a and b: c and bias are float32 and the epilogue runs in float32. With the native
-// bfloat16 kernels (AVX512_BF16) the dot-product instruction treats denormal bfloat16 inputs as
-// zero and flushes denormal float32 sums to zero, and adds each pair of products to the sum with
-// one rounding; the widening kernels of the other tiers compute the float32 GEMM of the
-// bfloat16 values exactly as float32 does (denormals kept).
+// bfloat16 kernels (AVX512_BF16) the dot-product instruction treats denormal inputs (and a
+// denormal running sum) as zero and flushes denormal results to zero; each exact product is
+// added to the float32 sum with its own rounding to nearest even. The widening kernels of the
+// other tiers compute the float32 GEMM of the bfloat16 values as float32 does (denormals kept).
 struct GemmOptions {
   double alpha = 1.0;
   double beta = 0.0;
@@ -85,7 +85,8 @@ Tensor linear(const Tensor& x, const Tensor& weight, const std::optional<Tensor>
 // with the integer sum exact (in_features <= 65536; ValueError beyond), converted to float32
 // once, the two scales multiplied first. A row of x holding NaN or ±Inf gives a NaN row.
 // Runs on the active tier's int8 kernel (kernel table: VNNI dot products where the CPU has
-// them, exact 16-bit products otherwise); every tier gives the same bits.
+// them, exact 16-bit products otherwise); every tier gives the same bits up to the activation,
+// whose kernels follow the tier as they do for float32.
 Tensor linear(const Tensor& x, const QuantizedWeight& weight,
               const std::optional<Tensor>& bias = std::nullopt, Activation act = Activation::none);
 

@@ -5,10 +5,10 @@
 // pair issuing 2 B loads and 12 A broadcasts for 24 vdpbf16ps (64 FLOPs each).
 //
 // The instruction's arithmetic, which this family's results follow instead of per-product FMAs
-// (Intel SDM, VDPBF16PS): each product of two bfloat16 is exact in float32, the two products of
-// a pair are added to the accumulator with round-to-nearest-even, input denormals are treated as
-// zero and denormal results flushed to zero (DAZ/FTZ regardless of MXCSR). NaN and Inf
-// propagate. The sum order per lane is fixed (pairs in k order), so results are deterministic
+// (Intel SDM, VDPBF16PS; the same on Zen 5): each product of two bfloat16 is exact in float32
+// and is added to the accumulator with its own round-to-nearest-even (odd element first), input
+// and accumulator denormals are treated as zero and denormal results flushed to zero (DAZ/FTZ
+// regardless of MXCSR). NaN and Inf propagate. The sum order per lane is fixed (pairs in k order), so results are deterministic
 // and the same for every thread count.
 #include <immintrin.h>
 
