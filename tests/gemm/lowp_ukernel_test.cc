@@ -45,7 +45,7 @@ TEST(LowpUkernel, Bf16EveryRowCountDepthAndStoreMode) {
       const int64_t kc_g = (kc + f.group - 1) / f.group * f.group;
       std::vector<BFloat16> packed(static_cast<size_t>(kc_g * f.nr));
       pack_b_grouped<BFloat16, BFloat16>({b.data(), kc, f.nr, f.nr, 1}, f.nr, f.group,
-                                         packed.data(), nullptr, nullptr);
+                                         packed.data(), cfg->packers);
       for (int rows = 1; rows <= f.mr; ++rows) {
         auto a = rows_buffer<BFloat16>(rows, kc, lda);
         for (int i = 0; i < rows; ++i) {
@@ -94,10 +94,10 @@ TEST(LowpUkernel, QGemmEveryRowCountDepthAndPassMode) {
       const MatrixRef<const int8_t> bm{b.data(), kc, f.nr, f.nr, 1};
       if (f.b_bytes == 1) {
         pack_b_grouped(bm, f.nr, f.group, reinterpret_cast<int8_t*>(packed.data()),
-                       f.pack_b_rows, f.pack_b_columns);
+                       cfg->packers);
       } else {
-        pack_b_grouped(bm, f.nr, f.group, reinterpret_cast<int16_t*>(packed.data()), nullptr,
-                       nullptr);
+        pack_b_grouped(bm, f.nr, f.group, reinterpret_cast<int16_t*>(packed.data()),
+                       cfg->packers);
       }
       std::vector<int32_t> comp(f.nr);
       std::vector<float> col_scale(f.nr), row_scale(f.mr);

@@ -22,10 +22,9 @@ struct Bf16Flavour {
   static bool reads_c(const Epi& e, bool first) { return !first || e.beta != 0.0f; }
   static void pack_b(const Config& cfg, MatrixRef<const BFloat16> block, void* dst) {
     if (cfg.native) {
-      pack_b_grouped(block, cfg.nr, cfg.group, static_cast<BFloat16*>(dst),
-                     cfg.native->pack_b_rows, cfg.native->pack_b_columns);
+      pack_b_grouped(block, cfg.nr, cfg.group, static_cast<BFloat16*>(dst), cfg.packers);
     } else {
-      pack_b_grouped(block, cfg.nr, 1, static_cast<float*>(dst), nullptr, nullptr);
+      pack_b_grouped(block, cfg.nr, 1, static_cast<float*>(dst), cfg.packers);
     }
   }
   static void prepare_a(const Config& cfg, MatrixRef<const BFloat16> block, AMode, void* dst,

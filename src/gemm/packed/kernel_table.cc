@@ -51,11 +51,22 @@ GemmConfig<T> derive(Isa isa, const UkernelFamily<T>& family) {
   return config;
 }
 
+// The packers of a low-precision family on tier `isa` (see Blocking::packers).
+template <typename Family>
+PanelPackers packers_for(Isa isa, const Family& family) {
+  PanelPackers p;
+  p.rows = family.pack_b_rows;
+  const UkernelFamily<float>& f32 = *gemm_config<float>(isa).family;
+  if (family.group * family.b_bytes == 4 && f32.nr == family.nr) p.transpose32 = f32.pack_b_columns;
+  return p;
+}
+
 Bf16GemmConfig derive_bf16(Isa isa, const Bf16Family* native, const UkernelFamily<float>* wide) {
   Bf16GemmConfig config;
   if (native != nullptr) {
     static_cast<Blocking&>(config) =
         derive(native->mr, native->nr, native->group, native->a_bytes, native->b_bytes);
+    config.packers = packers_for(isa, *native);
     config.a_in_place = true;
   } else {
     static_cast<Blocking&>(config) = derive(wide->mr, wide->nr, 1, 4, 4);
@@ -70,6 +81,7 @@ QGemmConfig derive_q(Isa isa, const QGemmFamily& family) {
   QGemmConfig config;
   static_cast<Blocking&>(config) =
       derive(family.mr, family.nr, family.group, family.a_bytes, family.b_bytes);
+  config.packers = packers_for(isa, family);
   config.isa = isa;
   config.family = &family;
   return config;

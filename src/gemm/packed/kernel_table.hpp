@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "gemm/packed/pack_lowp.hpp"
 #include "gemm/packed/ukernel.hpp"
 #include "tinyaccel/system.hpp"
 
@@ -32,6 +33,9 @@ struct Blocking {
   int64_t kc = 0;             // depth of one packed panel pass
   int64_t nc = 0;             // columns of the packed B block at depth KC (nc_for(kc))
   int64_t l2_bytes = 0;       // one core's L2, for the pack-or-not decision on B
+  // B packers for the low-precision families (pack_lowp.hpp): the family's row packer, and for
+  // B = Wᵀ the float32 family of the same tier and NR when a k group is one 32-bit word.
+  PanelPackers packers;
 
   // Columns of a packed B block `depth` deep: the block takes half of L2 (multiple of NR).
   int64_t nc_for(int64_t depth) const {

@@ -21,11 +21,18 @@ D widen(S s) {
   }
 }
 
+// Faster packers for the layouts that matter, where the kernel table found them (may be null):
+//   rows         B's rows contiguous (a row-major B): the family's own (PackBPanel)
+//   transpose32  B's columns contiguous (Wᵀ) with G elements of 4 bytes together: the float32
+//                family of the same NR, whose register transpose moves 32-bit words
+struct PanelPackers {
+  PackBPanel rows = nullptr;
+  PackBColumns<float> transpose32 = nullptr;
+};
+
 // b: the kc × cols block to pack into ceil(cols/nr) panels at dst (each b_panel_bytes long).
-// Full panels go through `rows` / `columns` when given and B's layout matches (PackBPanel).
 template <typename S, typename D>
-void pack_b_grouped(MatrixRef<const S> b, int nr, int group, D* dst, PackBPanel rows,
-                    PackBPanel columns);
+void pack_b_grouped(MatrixRef<const S> b, int nr, int group, D* dst, const PanelPackers& fast);
 
 // a: the rows × kc block; row i to dst + i·ld, zero-filled up to a multiple of `group`.
 template <typename S, typename D>

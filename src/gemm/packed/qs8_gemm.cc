@@ -27,12 +27,10 @@ struct QFlavour {
   static const Epilogue<float>& post(const Epi& e) { return e.post; }
   static bool reads_c(const Epi&, bool first) { return !first; }
   static void pack_b(const Config& cfg, MatrixRef<const int8_t> block, void* dst) {
-    const QGemmFamily& f = *cfg.family;
-    if (f.b_bytes == 1) {
-      pack_b_grouped(block, cfg.nr, cfg.group, static_cast<int8_t*>(dst), f.pack_b_rows,
-                     f.pack_b_columns);
+    if (cfg.b_bytes == 1) {
+      pack_b_grouped(block, cfg.nr, cfg.group, static_cast<int8_t*>(dst), cfg.packers);
     } else {
-      pack_b_grouped(block, cfg.nr, cfg.group, static_cast<int16_t*>(dst), nullptr, nullptr);
+      pack_b_grouped(block, cfg.nr, cfg.group, static_cast<int16_t*>(dst), cfg.packers);
     }
   }
   static void prepare_a(const Config& cfg, MatrixRef<const uint8_t> block, AMode, void* dst,

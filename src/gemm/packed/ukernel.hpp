@@ -79,9 +79,8 @@ struct QTile {
 using QGemmUkernel = void (*)(int64_t kc, const void* a, int64_t lda, const void* b, void* c,
                               int64_t ldc, const QTile& tile);
 
-// Packs a kc × cols block of B (cols <= NR) into one micro-panel, for the layouts the generic
-// packing loop is slow on: `rows` when B's rows are contiguous (b[p*ld + j]), `columns` when its
-// columns are (b[j*ld + p], B = Wᵀ of a row-major weight). Null: the generic loop.
+// Packs a kc × cols block of a B whose rows are contiguous (b[p*ld + j], cols <= NR) into one
+// micro-panel, where the generic packing loop would be slow.
 using PackBPanel = void (*)(const void* b, int64_t ld, int64_t kc, int64_t cols, void* dst);
 
 template <typename Kernel>
@@ -93,7 +92,7 @@ struct LowpFamily {
   int b_bytes = 1;      // bytes of a packed B element
   bool a_in_place = true;  // the caller's A rows can be read as they are (no widening)
   Kernel kernels[kMaxMr + 1] = {};
-  PackBPanel pack_b_rows = nullptr, pack_b_columns = nullptr;
+  PackBPanel pack_b_rows = nullptr;  // null: the generic loop
 };
 using Bf16Family = LowpFamily<Bf16Ukernel>;
 using QGemmFamily = LowpFamily<QGemmUkernel>;

@@ -26,12 +26,22 @@
 
 namespace tinyaccel::gemm {
 
+// The accumulators of one tile, returned by value: an array the k loop only reaches through a
+// reference may alias the uint8 A rows (a char type), which made GCC store every accumulator
+// on every k step.
+template <typename V, int kRows, int kVecs>
+struct LowpTile {
+  typename V::Acc acc[kRows][kVecs];
+};
+
 // The k loop: acc[i][v] = Σ_p A(i, p)·B(p, v·kLanes + lane), one dot instruction per group, in k
 // order. A(i, p) is a[i·lda + p]; B from the packed panel.
 template <typename V, int kRows, int kVecs>
-void lowp_dot_tile(int64_t kc, const typename V::AElem* a, int64_t lda,
-                   const typename V::BElem* b, typename V::Acc (&acc)[kRows][kVecs]) {
+LowpTile<V, kRows, kVecs> lowp_dot_tile(int64_t kc, const typename V::AElem* a, int64_t lda,
+                                        const typename V::BElem* b) {
   using Vec = typename V::Vec;
+  LowpTile<V, kRows, kVecs> tile;
+  auto& acc = tile.acc;
   constexpr int kG = V::kGroup, kStep = kVecs * V::kLanes * kG;
 #pragma GCC unroll 16
   for (int i = 0; i < kRows; ++i) {
@@ -40,7 +50,10 @@ void lowp_dot_tile(int64_t kc, const typename V::AElem* a, int64_t lda,
   }
   const int64_t groups = kc / kG;
   int64_t p = 0;
-#pragma GCC unroll 2
+  // Not unrolled: 24 accumulators + 2 B registers leave no room for a second step's operands,
+  // and GCC 12 unrolling this loop rotated the accumulators through extra zmm moves and stack
+  // stores (the int8 kernel ran at 2/3 of the instruction's peak).
+#pragma GCC unroll 1
   for (int64_t s = 0; s < groups; ++s, p += kG, b += kStep) {
     Vec bv[kVecs];
 #pragma GCC unroll 4
@@ -63,14 +76,14 @@ void lowp_dot_tile(int64_t kc, const typename V::AElem* a, int64_t lda,
       for (int v = 0; v < kVecs; ++v) acc[i][v] = V::dot(acc[i][v], av, bv[v]);
     }
   }
+  return tile;
 }
 
 // Bf16Ukernel: c = alpha·acc (+ beta·c).
 template <typename V, int kRows, int kVecs>
 void bf16_ukernel(int64_t kc, const BFloat16* a, int64_t lda, const BFloat16* b, float* c,
                   int64_t ldc, float alpha, float beta) {
-  typename V::Acc acc[kRows][kVecs];
-  lowp_dot_tile<V, kRows, kVecs>(kc, a, lda, b, acc);
+  auto [acc] = lowp_dot_tile<V, kRows, kVecs>(kc, a, lda, b);
   constexpr int kL = V::kLanes;
   if (alpha == 1.0f && beta == 0.0f) {  // the plain product
 #pragma GCC unroll 16
@@ -98,9 +111,8 @@ void bf16_ukernel(int64_t kc, const BFloat16* a, int64_t lda, const BFloat16* b,
 template <typename V, int kRows, int kVecs>
 void qs8_ukernel(int64_t kc, const void* a, int64_t lda, const void* b, void* c_, int64_t ldc,
                  const QTile& t) {
-  typename V::Acc acc[kRows][kVecs];
-  lowp_dot_tile<V, kRows, kVecs>(kc, static_cast<const typename V::AElem*>(a), lda,
-                                 static_cast<const typename V::BElem*>(b), acc);
+  auto [acc] = lowp_dot_tile<V, kRows, kVecs>(kc, static_cast<const typename V::AElem*>(a), lda,
+                                              static_cast<const typename V::BElem*>(b));
   constexpr int kL = V::kLanes;
   char* c = static_cast<char*>(c_);
   const auto at = [&](int i, int v) { return c + (i * ldc + v * kL) * 4; };
