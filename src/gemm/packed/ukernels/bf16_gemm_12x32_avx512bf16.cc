@@ -39,11 +39,38 @@ struct Avx512Bf16 {
   static void store_c(float* p, Acc r) { _mm512_storeu_ps(p, r); }
 };
 
+// PackBPanel for a row-major B: rows 2s and 2s+1 (32 columns each, one zmm) interleaved into
+// the panel's k pairs by two two-source word permutes; columns past `cols` and a missing last
+// row load as zeros.
+void pack_b_rows(const void* src, int64_t ld, int64_t kc, int64_t cols, void* dst) {
+  const auto* b = static_cast<const uint16_t*>(src);
+  auto* out = static_cast<uint16_t*>(dst);
+  const __mmask32 mask = cols >= 32 ? ~__mmask32{0} : (__mmask32{1} << cols) - 1;
+  alignas(64) uint16_t low[32], high[32];  // pair i: word i of row 2s, then of row 2s+1
+  for (int i = 0; i < 16; ++i) {
+    low[2 * i] = static_cast<uint16_t>(i), low[2 * i + 1] = static_cast<uint16_t>(32 + i);
+    high[2 * i] = static_cast<uint16_t>(16 + i), high[2 * i + 1] = static_cast<uint16_t>(48 + i);
+  }
+  const __m512i lo = _mm512_load_si512(low), hi = _mm512_load_si512(high);
+  for (int64_t p = 0; p < kc; p += 2, out += 64) {
+    const __m512i r0 = _mm512_maskz_loadu_epi16(mask, b + p * ld);
+    const __m512i r1 = p + 1 < kc ? _mm512_maskz_loadu_epi16(mask, b + (p + 1) * ld)
+                                  : _mm512_setzero_si512();
+    _mm512_storeu_si512(out, _mm512_permutex2var_epi16(r0, lo, r1));
+    _mm512_storeu_si512(out + 32, _mm512_permutex2var_epi16(r0, hi, r1));
+  }
+}
+
+Bf16Family make() {
+  Bf16Family family = make_bf16_family<Avx512Bf16, 12, 2>("bf16_gemm_12x32_avx512bf16");
+  family.pack_b_rows = &pack_b_rows;
+  return family;
+}
+
 }  // namespace
 
 const Bf16Family& bf16_gemm_12x32_avx512bf16() {
-  static const Bf16Family family =
-      make_bf16_family<Avx512Bf16, 12, 2>("bf16_gemm_12x32_avx512bf16");
+  static const Bf16Family family = make();
   return family;
 }
 
