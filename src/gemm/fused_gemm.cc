@@ -63,18 +63,25 @@ void check_fused_shapes(const Tensor& a, const Tensor& b, const Tensor& c,
   }
 }
 
+// options' epilogue in T; `bias` keeps the contiguous bias its pointer refers to alive.
 template <typename T>
-void run_fused(const Tensor& a_t, const Tensor& b_t, Tensor& c_t, const GemmOptions& options) {
-  const auto a = matrix_of<const T>(a_t);
-  const auto b = matrix_of<const T>(b_t);
-  const auto c = matrix_of<T>(c_t);
-  std::optional<Tensor> bias;
+gemm::Epilogue<T> epilogue_of(const GemmOptions& options, std::optional<Tensor>& bias) {
   if (options.bias) bias = options.bias->contiguous();
   gemm::Epilogue<T> epilogue;
   epilogue.alpha = static_cast<T>(options.alpha);
   epilogue.beta = static_cast<T>(options.beta);
   epilogue.bias = bias ? bias->data<T>() : nullptr;
   epilogue.act = options.activation;
+  return epilogue;
+}
+
+template <typename T>
+void run_fused(const Tensor& a_t, const Tensor& b_t, Tensor& c_t, const GemmOptions& options) {
+  const auto a = matrix_of<const T>(a_t);
+  const auto b = matrix_of<const T>(b_t);
+  const auto c = matrix_of<T>(c_t);
+  std::optional<Tensor> bias;
+  const gemm::Epilogue<T> epilogue = epilogue_of<T>(options, bias);
 
   const int64_t m = a.rows, n = b.cols, k = a.cols;
   Backend backend = options.backend;
@@ -110,12 +117,7 @@ void run_fused_bf16(const Tensor& a_t, const Tensor& b_t, Tensor& c_t,
                     const GemmOptions& options) {
   const Backend backend = gemm::bf16_backend("fused_gemm", options.backend);
   std::optional<Tensor> bias;
-  if (options.bias) bias = options.bias->contiguous();
-  gemm::Epilogue<float> epilogue;
-  epilogue.alpha = static_cast<float>(options.alpha);
-  epilogue.beta = static_cast<float>(options.beta);
-  epilogue.bias = bias ? bias->data<float>() : nullptr;
-  epilogue.act = options.activation;
+  const gemm::Epilogue<float> epilogue = epilogue_of<float>(options, bias);
   const auto a = matrix_of<const BFloat16>(a_t);
   const auto b = matrix_of<const BFloat16>(b_t);
   const auto c = matrix_of<float>(c_t);

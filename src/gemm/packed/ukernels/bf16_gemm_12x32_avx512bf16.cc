@@ -62,7 +62,7 @@ void pack_b_rows(const void* src, int64_t ld, int64_t kc, int64_t cols, void* ds
 }
 
 Bf16Family make() {
-  Bf16Family family = make_bf16_family<Avx512Bf16, 12, 2>("bf16_gemm_12x32_avx512bf16");
+  Bf16Family family = make_lowp_family<Avx512Bf16, 12, 2>("bf16_gemm_12x32_avx512bf16");
   family.pack_b_rows = &pack_b_rows;
   return family;
 }

@@ -20,6 +20,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <type_traits>
 #include <utility>
 
 #include "gemm/packed/ukernel.hpp"
@@ -149,34 +150,26 @@ void qs8_ukernel(int64_t kc, const void* a, int64_t lda, const void* b, void* c_
   }
 }
 
-// Families with kernels for 1..kMr rows, kVecs registers (NR = kVecs·kLanes) per row.
+// A family with kernels for 1..kMr rows, kVecs registers (NR = kVecs·kLanes) per row: the
+// bfloat16 kernels when V's accumulators are float32, the int8 ones when they are int32.
 template <typename V, int kMr, int kVecs>
-Bf16Family make_bf16_family(const char* name) {
-  Bf16Family f;
-  f.name = name;
-  f.mr = kMr;
-  f.nr = kVecs * V::kLanes;
-  f.group = V::kGroup;
-  f.a_bytes = f.b_bytes = 2;
-  f.a_in_place = true;
-  [&]<int... R>(std::integer_sequence<int, R...>) {
-    ((f.kernels[R + 1] = &bf16_ukernel<V, R + 1, kVecs>), ...);
-  }(std::make_integer_sequence<int, kMr>{});
-  return f;
-}
-
-template <typename V, int kMr, int kVecs>
-QGemmFamily make_qs8_family(const char* name) {
-  QGemmFamily f;
+auto make_lowp_family(const char* name) {
+  constexpr bool kInt = requires { V::kInt; };
+  std::conditional_t<kInt, QGemmFamily, Bf16Family> f;
   f.name = name;
   f.mr = kMr;
   f.nr = kVecs * V::kLanes;
   f.group = V::kGroup;
   f.a_bytes = sizeof(typename V::AElem);
   f.b_bytes = sizeof(typename V::BElem);
-  f.a_in_place = sizeof(typename V::AElem) == 1;
+  // Rows of A as the caller stores them (uint8, bfloat16), not widened copies.
+  f.a_in_place = sizeof(typename V::AElem) == (kInt ? 1 : 2);
   [&]<int... R>(std::integer_sequence<int, R...>) {
-    ((f.kernels[R + 1] = &qs8_ukernel<V, R + 1, kVecs>), ...);
+    if constexpr (kInt) {
+      ((f.kernels[R + 1] = &qs8_ukernel<V, R + 1, kVecs>), ...);
+    } else {
+      ((f.kernels[R + 1] = &bf16_ukernel<V, R + 1, kVecs>), ...);
+    }
   }(std::make_integer_sequence<int, kMr>{});
   return f;
 }

@@ -44,7 +44,7 @@ struct Avx512Vnni {
 
 const QGemmFamily& qs8_gemm_12x32_avx512vnni() {
   static const QGemmFamily family =
-      make_qs8_family<Avx512Vnni, 12, 2>("qs8_gemm_12x32_avx512vnni");
+      make_lowp_family<Avx512Vnni, 12, 2>("qs8_gemm_12x32_avx512vnni");
   return family;
 }
 

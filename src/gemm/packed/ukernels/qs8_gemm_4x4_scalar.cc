@@ -47,7 +47,7 @@ struct ScalarQs8 {
 }  // namespace
 
 const QGemmFamily& qs8_gemm_4x4_scalar() {
-  static const QGemmFamily family = make_qs8_family<ScalarQs8, 4, 4>("qs8_gemm_4x4_scalar");
+  static const QGemmFamily family = make_lowp_family<ScalarQs8, 4, 4>("qs8_gemm_4x4_scalar");
   return family;
 }
 
