@@ -109,7 +109,8 @@ BackendChoice choose_backend(int64_t m, int64_t n, int64_t k, DType dtype);
 std::string describe_backend_choice();
 
 // Cost of a @ b: 2·m·n·k FLOPs per batch matrix; bytes = (m·k + k·n + m·n)·sizeof(dtype) per
-// batch matrix (each operand read once, the result written once).
+// batch matrix (each operand read once, the result written once; for bfloat16 operands the
+// float32 result counts 4 bytes an element).
 OpCost matmul_cost(const Shape& a, const Shape& b, DType dtype);
 
 // Which BLAS this build links: vendor, version/config string and its current thread count.

@@ -187,8 +187,9 @@ Backend parse_backend(const std::string& name) {
 OpCost matmul_cost(const Shape& a, const Shape& b, DType dtype) {
   const MatmulPlan p = plan(a, b);
   const int64_t batches = shape_numel(p.batch);
+  const int64_t out_size = dtype == DType::bf16 ? 4 : dtype_size(dtype);  // bfloat16 → float32
   return OpCost{2 * batches * p.m * p.n * p.k,
-                batches * (p.m * p.k + p.k * p.n + p.m * p.n) * dtype_size(dtype)};
+                batches * ((p.m * p.k + p.k * p.n) * dtype_size(dtype) + p.m * p.n * out_size)};
 }
 
 Tensor matmul(const Tensor& a, const Tensor& b, Backend backend) {

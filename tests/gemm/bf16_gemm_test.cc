@@ -182,6 +182,9 @@ TEST(Bf16Gemm, FrontDoorsFollowTheActiveTier) {
                          linear(x, w, bias.to(DType::bf16).to(DType::f32), Activation::relu),
                          0, 0));
   }
+  const OpCost cost = matmul_cost({4, 6}, {6, 5}, DType::bf16);
+  EXPECT_EQ(cost.flops, 2 * 4 * 5 * 6);
+  EXPECT_EQ(cost.bytes, (4 * 6 + 6 * 5) * 2 + 4 * 5 * 4);  // bfloat16 in, float32 out
   // The kernel table: vdpbf16ps where the tier has it, the float32 family otherwise.
   const gemm::Bf16GemmConfig& avx2 = gemm::bf16_gemm_config(std::min(detected_isa(), Isa::avx2));
   EXPECT_EQ(avx2.native, nullptr);
