@@ -193,6 +193,26 @@ TEST(QGemm, QuantizedLinearFrontDoor) {
             std::vector<double>(6, 1.5));
 }
 
+TEST(QGemm, ForcingATierSelectsItsKernels) {
+  const auto name = [] { return std::string(gemm::qgemm_config(active_isa()).family->name); };
+  const auto bf16_native = [] { return gemm::bf16_gemm_config(active_isa()).native != nullptr; };
+  {
+    testing::IsaGuard guard(Isa::scalar);
+    EXPECT_EQ(name(), "qs8_gemm_4x4_scalar");
+    EXPECT_FALSE(bf16_native());
+  }
+  if (detected_isa() >= Isa::avx2) {
+    testing::IsaGuard guard(Isa::avx2);
+    EXPECT_EQ(name(), cpu_features().avx_vnni ? "qs8_gemm_6x16_avxvnni" : "qs8_gemm_6x16_avx2");
+    EXPECT_FALSE(bf16_native());
+  }
+  if (detected_isa() == Isa::avx512) {
+    testing::IsaGuard guard(Isa::avx512);
+    if (cpu_features().avx512_vnni) EXPECT_EQ(name(), "qs8_gemm_12x32_avx512vnni");
+    EXPECT_EQ(bf16_native(), cpu_features().avx512_bf16);
+  }
+}
+
 TEST(QGemm, QuantizedLinearErrors) {
   const QuantizedWeight qw = QuantizedWeight::quantize(randn({4, 6}, 1));
   EXPECT_THROW(linear(Tensor({2, 5}), qw), ShapeError);

@@ -48,15 +48,20 @@ void for_rows(int64_t rows, int64_t cols, F&& f) {
 
 }  // namespace
 
-QuantizedRows quantize_rows(const Tensor& x) {
-  quant::check_rows_input("quantize_rows", x, /*allow_f64=*/false);
+void quant::quantize_rows_into(const Tensor& x, uint8_t* values, int64_t ld, float* scales) {
   const Tensor xc = x.contiguous();
   const int64_t rows = x.shape()[0], k = x.shape()[1];
-  QuantizedRows out{Tensor::empty({rows, k}, DType::u8), Tensor::empty({rows}, DType::f32)};
   const float* px = xc.data<float>();
-  uint8_t* pq = out.values.data<uint8_t>();
-  float* ps = out.scales.data<float>();
-  for_rows(rows, k, [&](int64_t r) { ps[r] = quantize_row_fast(px + r * k, k, pq + r * k, 128); });
+  for_rows(rows, k, [&](int64_t r) {
+    scales[r] = quantize_row_fast(px + r * k, k, values + r * ld, 128);
+  });
+}
+
+QuantizedRows quantize_rows(const Tensor& x) {
+  quant::check_rows_input("quantize_rows", x, /*allow_f64=*/false);
+  const int64_t rows = x.shape()[0], k = x.shape()[1];
+  QuantizedRows out{Tensor::empty({rows, k}, DType::u8), Tensor::empty({rows}, DType::f32)};
+  quant::quantize_rows_into(x, out.values.data<uint8_t>(), k, out.scales.data<float>());
   return out;
 }
 

@@ -13,6 +13,11 @@ namespace tinyaccel::quant {
 // ShapeError unless x is 2-D; DTypeError unless float32 (or float64 when allowed).
 void check_rows_input(const char* op, const Tensor& x, bool allow_f64);
 
+// quantize_rows into the caller's storage: the codes of row r at values + r·ld (ld >= k, so a
+// GEMM can read rows at a stride that suits the cache), its scale at scales[r]. x is float32
+// (rows, k), checked by the caller.
+void quantize_rows_into(const Tensor& x, uint8_t* values, int64_t ld, float* scales);
+
 // ValueError naming the first row whose scale is NaN (the row held a NaN or ±Inf).
 void check_finite_scales(const char* op, const Tensor& scales);
 

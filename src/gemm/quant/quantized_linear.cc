@@ -3,6 +3,8 @@
 #include <string>
 
 #include "gemm/backends.hpp"
+#include "gemm/packed/driver.hpp"
+#include "gemm/quant/quantize_row.hpp"
 #include "tinyaccel/matmul.hpp"
 #include "tinyaccel/threads.hpp"
 
@@ -32,7 +34,20 @@ Tensor quantized_linear(const Tensor& x, const QuantizedWeight& w,
   out_shape.push_back(out);
   Tensor y = Tensor::empty({rows, out}, DType::f32);
   const Tensor x2 = x.reshape({rows, in});
-  const QuantizedRows q = reference ? naive::quantize_rows(x2) : quantize_rows(x2);
+  // The codes go to rows whose stride does not alias in L1, so the GEMM reads them in place
+  // rather than copying each row panel for every block of columns (gemm::should_copy_a).
+  QuantizedRows q;
+  int64_t ld = in;
+  if (reference) {
+    q = naive::quantize_rows(x2);
+  } else {
+    const int nr = gemm::qgemm_config(active_isa()).nr;
+    ld = gemm::should_copy_a(in, rows, out, nr) ? gemm::copy_stride(in, 1) : in;
+    q.values = Tensor::empty({rows, ld}, DType::u8).slice(1, 0, in);
+    q.scales = Tensor::empty({rows}, DType::f32);
+    quant::check_rows_input("linear", x2, /*allow_f64=*/false);
+    quant::quantize_rows_into(x2, q.values.data<uint8_t>(), ld, q.scales.data<float>());
+  }
   std::optional<Tensor> b;
   if (bias) b = bias->contiguous();
   gemm::QEpilogue e;
@@ -43,7 +58,7 @@ Tensor quantized_linear(const Tensor& x, const QuantizedWeight& w,
   e.post.bias = b ? b->data<float>() : nullptr;
   e.post.act = act;
   const Tensor wt = w.values().mT();  // (in, out): B with contiguous columns
-  const gemm::MatrixRef<const uint8_t> a{q.values.data<uint8_t>(), rows, in, in, 1};
+  const gemm::MatrixRef<const uint8_t> a{q.values.data<uint8_t>(), rows, in, ld, 1};
   const gemm::MatrixRef<const int8_t> bm{wt.data<int8_t>(), in, out, 1, in};
   const gemm::MatrixRef<float> c{y.data<float>(), rows, out, out, 1};
   if (rows > 0 && out > 0) {
