@@ -33,6 +33,7 @@ struct Avx512Bf16 {
   }
   static Acc dot(Acc acc, Vec a, Vec b) { return _mm512_dpbf16_ps(acc, a, b); }
   static Acc set1(float x) { return _mm512_set1_ps(x); }
+  static Acc add(Acc a, Acc b) { return _mm512_add_ps(a, b); }
   static Acc mul(Acc a, Acc b) { return _mm512_mul_ps(a, b); }
   static Acc fmadd(Acc a, Acc b, Acc c) { return _mm512_fmadd_ps(a, b, c); }
   static Acc load_c(const float* p) { return _mm512_loadu_ps(p); }

@@ -30,7 +30,7 @@ struct Int32Ymm {
   }
   static Acc load_i32(const void* p) { return _mm256_loadu_si256(static_cast<const __m256i*>(p)); }
   static void store_i32(void* p, Acc r) { _mm256_storeu_si256(static_cast<__m256i*>(p), r); }
-  static Acc add_i32(Acc a, Acc b) { return _mm256_add_epi32(a, b); }
+  static Acc add(Acc a, Acc b) { return _mm256_add_epi32(a, b); }
   static FVec to_f32(Acc r) { return _mm256_cvtepi32_ps(r); }
   static FVec load_f32(const float* p) { return _mm256_loadu_ps(p); }
   static FVec set1_f32(float x) { return _mm256_set1_ps(x); }

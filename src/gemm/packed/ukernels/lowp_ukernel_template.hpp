@@ -11,11 +11,12 @@
 //   bcast_a(p)              kGroup consecutive A values of one row, in every lane
 //   bcast_a_part(p, n)      the same from n < kGroup values, zeros after them
 //   dot(acc, a, b)          acc + Σ over the group of a·b, per lane
-// plus, for the epilogue, either (bfloat16, V::kInt false, Acc of float32 lanes)
+//   add(a, b)               lane-wise sum of two accumulators
+// plus, for the epilogue, either (bfloat16, Acc of float32 lanes)
 //   set1(x), mul(a, b), fmadd(a, b, c) = a·b + c, load_c(p), store_c(p, r)
-// or (int8, V::kInt true, Acc of int32 lanes)
-//   load_i32(p), store_i32(p, r), add_i32(a, b), to_f32(r) (→ FVec), load_f32(p),
-//   set1_f32(x), mul_f32(a, b), store_f32(p, r).
+// or (int8, V::kInt defined, Acc of int32 lanes)
+//   load_i32(p), store_i32(p, r), to_f32(r) (→ FVec), load_f32(p), set1_f32(x), mul_f32(a, b),
+//   store_f32(p, r).
 #pragma once
 
 #include <cstdint>
@@ -35,49 +36,67 @@ struct LowpTile {
   typename V::Acc acc[kRows][kVecs];
 };
 
-// The k loop: acc[i][v] = Σ_p A(i, p)·B(p, v·kLanes + lane), one dot instruction per group, in k
-// order. A(i, p) is a[i·lda + p]; B from the packed panel.
+// One k group (n = kGroup values, or the n < kGroup of a tail) of every row into acc.
+template <typename V, int kRows, int kVecs>
+inline void lowp_step(typename V::Acc (&acc)[kRows][kVecs], const typename V::AElem* a,
+                      int64_t lda, const typename V::BElem* b, int n) {
+  constexpr int kG = V::kGroup;
+  typename V::Vec bv[kVecs];
+#pragma GCC unroll 4
+  for (int v = 0; v < kVecs; ++v) bv[v] = V::load_b(b + v * V::kLanes * kG);
+#pragma GCC unroll 16
+  for (int i = 0; i < kRows; ++i) {
+    const typename V::Vec av = n == kG ? V::bcast_a(a + i * lda) : V::bcast_a_part(a + i * lda, n);
+#pragma GCC unroll 4
+    for (int v = 0; v < kVecs; ++v) acc[i][v] = V::dot(acc[i][v], av, bv[v]);
+  }
+}
+
+// The k loop: acc[i][v] = Σ_p A(i, p)·B(p, v·kLanes + lane), one dot instruction per group.
+// A(i, p) is a[i·lda + p]; B from the packed panel. Short tiles have too few accumulators to
+// cover the instruction's latency (2 pipes × ~4 cycles ⇒ 8 chains in flight), so they run kSplit
+// interleaved partial sums over the k groups (group s to chain s mod kSplit), added at the end:
+// the order is fixed by the tile height, which depends only on the row's position in C.
 template <typename V, int kRows, int kVecs>
 LowpTile<V, kRows, kVecs> lowp_dot_tile(int64_t kc, const typename V::AElem* a, int64_t lda,
                                         const typename V::BElem* b) {
-  using Vec = typename V::Vec;
-  LowpTile<V, kRows, kVecs> tile;
-  auto& acc = tile.acc;
   constexpr int kG = V::kGroup, kStep = kVecs * V::kLanes * kG;
-#pragma GCC unroll 16
-  for (int i = 0; i < kRows; ++i) {
+  constexpr int kChains = kRows * kVecs;
+  constexpr int kSplit = kChains >= 8 ? 1 : (8 + kChains - 1) / kChains;
+  LowpTile<V, kRows, kVecs> part[kSplit];
 #pragma GCC unroll 4
-    for (int v = 0; v < kVecs; ++v) acc[i][v] = V::zero();
+  for (int q = 0; q < kSplit; ++q) {
+#pragma GCC unroll 16
+    for (int i = 0; i < kRows; ++i) {
+#pragma GCC unroll 4
+      for (int v = 0; v < kVecs; ++v) part[q].acc[i][v] = V::zero();
+    }
   }
   const int64_t groups = kc / kG;
-  int64_t p = 0;
+  int64_t s = 0;
   // Not unrolled: 24 accumulators + 2 B registers leave no room for a second step's operands,
   // and GCC 12 unrolling this loop rotated the accumulators through extra zmm moves and stack
   // stores (the int8 kernel ran at 2/3 of the instruction's peak).
 #pragma GCC unroll 1
-  for (int64_t s = 0; s < groups; ++s, p += kG, b += kStep) {
-    Vec bv[kVecs];
+  for (; s + kSplit <= groups; s += kSplit) {
 #pragma GCC unroll 4
-    for (int v = 0; v < kVecs; ++v) bv[v] = V::load_b(b + v * V::kLanes * kG);
-#pragma GCC unroll 16
-    for (int i = 0; i < kRows; ++i) {
-      const Vec av = V::bcast_a(a + i * lda + p);
-#pragma GCC unroll 4
-      for (int v = 0; v < kVecs; ++v) acc[i][v] = V::dot(acc[i][v], av, bv[v]);
+    for (int q = 0; q < kSplit; ++q) {
+      lowp_step<V>(part[q].acc, a + (s + q) * kG, lda, b + (s + q) * kStep, kG);
     }
   }
-  if (const int tail = static_cast<int>(kc - p); tail > 0) {
-    Vec bv[kVecs];
+  for (; s < groups; ++s) lowp_step<V>(part[0].acc, a + s * kG, lda, b + s * kStep, kG);
+  if (const int tail = static_cast<int>(kc - groups * kG); tail > 0) {
+    lowp_step<V>(part[0].acc, a + groups * kG, lda, b + groups * kStep, tail);
+  }
 #pragma GCC unroll 4
-    for (int v = 0; v < kVecs; ++v) bv[v] = V::load_b(b + v * V::kLanes * kG);
+  for (int q = 1; q < kSplit; ++q) {
 #pragma GCC unroll 16
     for (int i = 0; i < kRows; ++i) {
-      const Vec av = V::bcast_a_part(a + i * lda + p, tail);
 #pragma GCC unroll 4
-      for (int v = 0; v < kVecs; ++v) acc[i][v] = V::dot(acc[i][v], av, bv[v]);
+      for (int v = 0; v < kVecs; ++v) part[0].acc[i][v] = V::add(part[0].acc[i][v], part[q].acc[i][v]);
     }
   }
-  return tile;
+  return part[0];
 }
 
 // Bf16Ukernel: c = alpha·acc (+ beta·c).
@@ -121,7 +140,7 @@ void qs8_ukernel(int64_t kc, const void* a, int64_t lda, const void* b, void* c_
 #pragma GCC unroll 16
     for (int i = 0; i < kRows; ++i) {
 #pragma GCC unroll 4
-      for (int v = 0; v < kVecs; ++v) acc[i][v] = V::add_i32(acc[i][v], V::load_i32(at(i, v)));
+      for (int v = 0; v < kVecs; ++v) acc[i][v] = V::add(acc[i][v], V::load_i32(at(i, v)));
     }
   }
   if (!t.finish) {
@@ -144,7 +163,7 @@ void qs8_ukernel(int64_t kc, const void* a, int64_t lda, const void* b, void* c_
     const auto rs = V::set1_f32(t.row_scale[i]);
 #pragma GCC unroll 4
     for (int v = 0; v < kVecs; ++v) {
-      const auto value = V::to_f32(V::add_i32(acc[i][v], comp[v]));
+      const auto value = V::to_f32(V::add(acc[i][v], comp[v]));
       V::store_f32(at(i, v), V::mul_f32(value, V::mul_f32(rs, col_scale[v])));
     }
   }

@@ -31,7 +31,7 @@ struct Avx512Vnni {
   }
   static Acc load_i32(const void* p) { return _mm512_loadu_si512(p); }
   static void store_i32(void* p, Acc r) { _mm512_storeu_si512(p, r); }
-  static Acc add_i32(Acc a, Acc b) { return _mm512_add_epi32(a, b); }
+  static Acc add(Acc a, Acc b) { return _mm512_add_epi32(a, b); }
   // All-ones zero-masking is the plain instruction; GCC 12 warns on the unmasked intrinsic.
   static FVec to_f32(Acc r) { return _mm512_maskz_cvtepi32_ps(0xFFFF, r); }
   static FVec load_f32(const float* p) { return _mm512_loadu_ps(p); }

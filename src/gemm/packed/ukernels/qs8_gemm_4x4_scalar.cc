@@ -36,7 +36,7 @@ struct ScalarQs8 {
     return v;
   }
   static void store_i32(void* p, Acc r) { std::memcpy(p, &r, 4); }
-  static Acc add_i32(Acc a, Acc b) { return a + b; }
+  static Acc add(Acc a, Acc b) { return a + b; }
   static FVec to_f32(Acc r) { return static_cast<float>(static_cast<int32_t>(r)); }
   static FVec load_f32(const float* p) { return *p; }
   static FVec set1_f32(float x) { return x; }
