@@ -70,7 +70,11 @@ void packed_qgemm(MatrixRef<const uint8_t> a, MatrixRef<const int8_t> b, MatrixR
   const int64_t m = a.rows, n = b.cols, k = a.cols;
   if (m == 0 || n == 0) return;
   std::vector<int32_t> comp(static_cast<size_t>(n));
-  for (int64_t j = 0; j < n; ++j) comp[j] = -epilogue.zero_point * epilogue.col_sums[j];
+  // Modulo 2^32 like the kernels' sums: acc + comp is exact whenever the true total fits.
+  for (int64_t j = 0; j < n; ++j) {
+    const int64_t c = -int64_t{epilogue.zero_point} * epilogue.col_sums[j];
+    comp[j] = static_cast<int32_t>(static_cast<uint32_t>(c));
+  }
   if (k == 0) {
     std::vector<float> zeros(static_cast<size_t>(m * n), 0.0f);
     apply_epilogue<float>({zeros.data(), m, n, n, 1}, c, epilogue.post);

@@ -76,7 +76,7 @@ LowpTile<V, kRows, kVecs> lowp_dot_tile(int64_t kc, const typename V::AElem* a, 
   int64_t s = 0;
   // Not unrolled: 24 accumulators + 2 B registers leave no room for a second step's operands,
   // and GCC 12 unrolling this loop rotated the accumulators through extra zmm moves and stack
-  // stores (the int8 kernel ran at 2/3 of the instruction's peak).
+  // stores.
 #pragma GCC unroll 1
   for (; s + kSplit <= groups; s += kSplit) {
 #pragma GCC unroll 4

@@ -23,8 +23,8 @@ struct Avx512Vnni {
   static Vec bcast_a_part(const AElem* p, int n) {
     return _mm512_set1_epi32(static_cast<int>(group_bits_part(p, n)));
   }
-  // In asm: GCC 12 gives the intrinsic's result a fresh register and then copies it back into
-  // the accumulator, a zmm move per instruction that took a third of the kernel's throughput.
+  // In asm: for the intrinsic GCC 12 gives each result a fresh register and copies it back into
+  // the accumulator, a zmm move beside nearly every vpdpbusd of the k loop.
   static Acc dot(Acc acc, Vec a, Vec b) {
     __asm__("vpdpbusd %2, %1, %0" : "+v"(acc) : "v"(a), "v"(b));
     return acc;
