@@ -1,12 +1,24 @@
 // Files: tensors in NumPy's formats, .npy (one array) and .npz (a zip archive of .npy members,
 // as written by numpy.savez and numpy.savez_compressed).
 //
-// Read: format versions 1.0, 2.0 and 3.0; float32 and float64 stored little-endian ('<f4',
-// '<f8'; '=' and '|' are accepted as the native order, which is little-endian on every platform
-// this library builds for); C or Fortran order (a Fortran-order file is returned as a contiguous
-// C-order tensor with the same values); any rank including 0-d, and zero-size arrays. Every
-// other dtype (integers, float16, big-endian, complex, object, structured) is a DTypeError
-// naming it. A file that is truncated, corrupt or whose header disagrees with its size is an
+// Read: format versions 1.0, 2.0 and 3.0; C or Fortran order (a Fortran-order file is returned
+// as a contiguous C-order tensor with the same values); any rank including 0-d, and zero-size
+// arrays. The dtypes, as NumPy spells them ('=' and '|' are accepted as the native order, which
+// is little-endian on every platform this library builds for):
+//   float32 '<f4', float64 '<f8', int32 '<i4'   little-endian only
+//   int8 '|i1', uint8 '|u1'                     any byte-order character
+//   bfloat16 '<V2'                              (also '|V2'): see below
+// Every other dtype (other integers, float16, big-endian, complex, object, structured) is a
+// DTypeError naming it.
+//
+// bfloat16: NumPy has no bfloat16, so a file can only say "2 raw bytes per element". We write
+// what numpy.save writes for an ml_dtypes.bfloat16 array (the bfloat16 JAX, TensorFlow and
+// Keras use), descr '<V2' with the little-endian bit patterns, and read any 2-byte void array
+// as bfloat16 (the convention Keras and JAX follow for such files). Round trips:
+//   ml_dtypes:  np.load(f).view(ml_dtypes.bfloat16); np.save(f, a_bf16) is read as is.
+//   PyTorch:    torch.from_numpy(np.load(f).view(np.int16)).view(torch.bfloat16); the other way
+//               np.save(f, t.view(torch.int16).numpy().view('V2')).
+// A '<u2'/'<i2' file is not taken for bfloat16 (it is a DTypeError): integers are integers. A file that is truncated, corrupt or whose header disagrees with its size is an
 // IoError naming the file and the fault; nothing is allocated beyond what the file's own size
 // can hold, so a lying header cannot trigger a huge allocation.
 //

@@ -1,7 +1,11 @@
 // Matrix multiplication with numpy.matmul semantics for inputs of rank >= 2:
 //   (..., m, k) @ (..., k, n) -> (broadcast(...), m, n)
 // Batch dimensions broadcast; float32 x float64 promotes to float64; strided inputs work;
-// k = 0 gives zeros. Rank < 2 is a ShapeError ("2D+ required"), as is an inner-dimension or
+// k = 0 gives zeros.
+// bfloat16 x bfloat16 gives float32 (products exact, sums in float32: the bfloat16 kernel of the
+// active tier, see below), on the packed (and automatic) or naive backend; tiled and blas have
+// no bfloat16 kernels (DTypeError). bfloat16 mixed with another dtype, and the integer dtypes,
+// are DTypeErrors naming them (int8 GEMMs: linear() with a QuantizedWeight). Rank < 2 is a ShapeError ("2D+ required"), as is an inner-dimension or
 // batch mismatch ("shape mismatch: (2,3) @ (4,5): ..."). NaN and Inf propagate on every backend.
 //
 // Results are deterministic for a given backend, dtype and thread count (num_threads()); the
@@ -15,6 +19,7 @@
 
 #include "tinyaccel/activation.hpp"
 #include "tinyaccel/cost.hpp"
+#include "tinyaccel/quantize.hpp"
 #include "tinyaccel/tensor.hpp"
 
 namespace tinyaccel {
@@ -47,6 +52,11 @@ Tensor tiled_matmul(const Tensor& a, const Tensor& b, int64_t tile_size = 64);
 //   then apply the same epilogue, so every backend gives the same contract.
 // Errors: ShapeError naming the shapes when they do not fit, DTypeError when a, b, bias and c
 // do not share one dtype.
+// bfloat16 a and b: c and bias are float32 and the epilogue runs in float32. With the native
+// bfloat16 kernels (AVX512_BF16) the dot-product instruction treats denormal inputs (and a
+// denormal running sum) as zero and flushes denormal results to zero; each exact product is
+// added to the float32 sum with its own rounding to nearest even. The widening kernels of the
+// other tiers compute the float32 GEMM of the bfloat16 values as float32 does (denormals kept).
 struct GemmOptions {
   double alpha = 1.0;
   double beta = 0.0;
@@ -61,7 +71,10 @@ void fused_gemm(const Tensor& a, const Tensor& b, Tensor& c, const GemmOptions& 
 //   y = act(x @ weight^T + bias), shape (..., out_features)
 // weight is used through a transposed view (packed straight from its rows, never copied).
 // x may have any rank >= 1 and any strides. float32 x float64 promotes to float64.
-// ShapeError when x.shape[-1] != in_features or bias is not (out_features,).
+// bfloat16 weight: x float32 (rounded to bfloat16 once, as to_bfloat16) or bfloat16, bias
+// float32 or bfloat16; the result is float32, as fused_gemm computes it for bfloat16.
+// ShapeError when x.shape[-1] != in_features or bias is not (out_features,); DTypeError for
+// other dtype combinations.
 Tensor linear(const Tensor& x, const Tensor& weight, const std::optional<Tensor>& bias = std::nullopt,
               Activation act = Activation::none);
 
@@ -70,6 +83,25 @@ Tensor linear(const Tensor& x, const Tensor& weight, const std::optional<Tensor>
 // output (relu 1, GELU as gelu_cost / gelu_erf_cost); the epilogue moves no other bytes.
 // ShapeError as linear() when the shapes do not fit.
 OpCost linear_cost(const Shape& x, const Shape& weight, bool bias, Activation act, DType dtype);
+
+// The quantized Linear: x float32 (..., in_features), bias float32 (out_features,) or none,
+// result float32 (..., out_features). Each row of x is quantized at call time (quantize_rows:
+// uint8 codes q with zero point 128 and a per-row scale s), then
+//   y[o] = act(float32(Σ_i (q[i] - 128)·w.values[o][i]) · (s · w.scales[o]) + bias[o])
+// with the integer sum exact (in_features <= 65536; ValueError beyond), converted to float32
+// once, the two scales multiplied first. A row of x holding NaN or ±Inf gives a NaN row.
+// Runs on the active tier's int8 kernel (kernel table: VNNI dot products where the CPU has
+// them, exact 16-bit products otherwise); every tier gives the same bits up to the activation,
+// whose kernels follow the tier as they do for float32.
+Tensor linear(const Tensor& x, const QuantizedWeight& weight,
+              const std::optional<Tensor>& bias = std::nullopt, Activation act = Activation::none);
+
+namespace naive {
+// The reference of the quantized linear: naive::quantize_rows, int64 sums, the same float32
+// steps.
+Tensor linear(const Tensor& x, const QuantizedWeight& weight,
+              const std::optional<Tensor>& bias = std::nullopt, Activation act = Activation::none);
+}  // namespace naive
 
 // What Backend::automatic resolves to for an (m×k)·(k×n) product of `dtype` at the current
 // thread count, and the measured reason (e.g. "packed: 812 vs 640 GFLOP/s ... calibrated").
@@ -83,7 +115,8 @@ BackendChoice choose_backend(int64_t m, int64_t n, int64_t k, DType dtype);
 std::string describe_backend_choice();
 
 // Cost of a @ b: 2·m·n·k FLOPs per batch matrix; bytes = (m·k + k·n + m·n)·sizeof(dtype) per
-// batch matrix (each operand read once, the result written once).
+// batch matrix (each operand read once, the result written once; for bfloat16 operands the
+// float32 result counts 4 bytes an element).
 OpCost matmul_cost(const Shape& a, const Shape& b, DType dtype);
 
 // Which BLAS this build links: vendor, version/config string and its current thread count.

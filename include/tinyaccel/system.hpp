@@ -21,6 +21,9 @@ struct CpuFeatures {
   bool sse42 = false, avx = false, avx2 = false, fma = false, f16c = false;
   bool avx512f = false, avx512bw = false, avx512vl = false, avx512dq = false;
   bool avx512_bf16 = false, avx512_fp16 = false, amx_tile = false, amx_bf16 = false;
+  // u8·s8 dot products (vpdpbusd): on 512-bit registers (AVX512_VNNI) and, VEX-encoded, on
+  // 256-bit ones (AVX-VNNI, which CPUs without AVX-512 may have and AVX-512 ones may lack).
+  bool avx512_vnni = false, avx_vnni = false;
   bool neon = false;
   bool os_saves_ymm = false;   // XCR0 bits 1,2: the OS preserves AVX state
   bool os_saves_zmm = false;   // XCR0 bits 5,6,7: the OS preserves AVX-512 state

@@ -1,6 +1,11 @@
-// Tensor: an n-dimensional float32/float64 array with shape and strides over shared,
-// 64-byte-aligned, allocation-counted storage. Views (reshape, transpose, permute, slice) share
-// storage; contiguous() and clone() copy.
+// Tensor: an n-dimensional array with shape and strides over shared, 64-byte-aligned,
+// allocation-counted storage. Views (reshape, transpose, permute, slice) share storage;
+// contiguous() and clone() copy.
+//
+// Element types: float32 and float64 are what the ops compute in. bfloat16 (BFloat16), int8,
+// uint8 and int32 are storage types for the low-precision GEMMs (matmul.hpp, quantize.hpp):
+// they convert, copy, view, save and load like the others, and every other op rejects them
+// with a DTypeError naming the op.
 #pragma once
 
 #include <cstdint>
@@ -8,18 +13,27 @@
 #include <string>
 #include <vector>
 
+#include "tinyaccel/bfloat16.hpp"
 #include "tinyaccel/errors.hpp"
 
 namespace tinyaccel {
 
-enum class DType { f32, f64 };
+//            C++ element type   dtype_name()
+// f32        float              "float32"
+// f64        double             "float64"
+// bf16       BFloat16           "bfloat16"
+// s8         int8_t             "int8"
+// u8         uint8_t            "uint8"
+// s32        int32_t            "int32"
+enum class DType { f32, f64, bf16, s8, u8, s32 };
 using Shape = std::vector<int64_t>;
 
 int64_t dtype_size(DType dtype);
-const char* dtype_name(DType dtype);  // "float32" / "float64"
-// dtype_name()'s spellings and their short forms "f32" / "f64"; ValueError naming the text
-// and the accepted names otherwise.
+const char* dtype_name(DType dtype);  // "float32", "float64", "bfloat16", "int8", ...
+// "float32"/"f32" or "float64"/"f64"; ValueError naming the text and the accepted names
+// otherwise.
 DType parse_dtype(const std::string& name);
+bool is_floating(DType dtype);  // float32, float64 or bfloat16
 std::string shape_str(const Shape& shape);  // "(2,3)"
 
 // Number of elements of a shape; ValueError on a negative dimension or int64 overflow.
@@ -31,6 +45,14 @@ template <>
 constexpr DType dtype_of<float>() { return DType::f32; }
 template <>
 constexpr DType dtype_of<double>() { return DType::f64; }
+template <>
+constexpr DType dtype_of<BFloat16>() { return DType::bf16; }
+template <>
+constexpr DType dtype_of<int8_t>() { return DType::s8; }
+template <>
+constexpr DType dtype_of<uint8_t>() { return DType::u8; }
+template <>
+constexpr DType dtype_of<int32_t>() { return DType::s32; }
 
 class Storage;
 
@@ -93,7 +115,15 @@ class Tensor {
 
   Tensor contiguous() const;  // this when already contiguous (shares storage), else a copy
   Tensor clone() const;       // always a contiguous copy
-  Tensor to(DType dtype) const;  // this when dtype matches, else a converted copy
+  // This when dtype matches, else a converted copy. Conversions, element by element (the same
+  // rules for set(), fill_() and copy_from()):
+  //   to float32/float64: exact from every type except float64 → float32 and int32 → float32,
+  //     which round to nearest even;
+  //   to bfloat16: to_bfloat16() of the value, rounded once (bfloat16.hpp);
+  //   to an integer type: floating values truncate toward zero (as NumPy's astype and
+  //     PyTorch's .to() do); a NaN, or a value whose truncation lies outside the target's range,
+  //     is a ValueError naming the value and the range.
+  Tensor to(DType dtype) const;
   void fill_(double value);
   // Copies src (same shape, any dtype/strides) into this tensor's elements.
   void copy_from(const Tensor& src);
@@ -117,7 +147,8 @@ class Tensor {
 Shape contiguous_strides(const Shape& shape);
 
 // Seeded random fills. The generator is our own (xoshiro256** + Box–Muller), so a seed gives
-// the same values on every platform and standard library.
+// the same values on every platform and standard library. Floating dtypes only (a bfloat16
+// draw is the float64 draw rounded once); DTypeError for the integer dtypes.
 Tensor randn(Shape shape, uint64_t seed, DType dtype = DType::f32, double mean = 0.0,
              double stddev = 1.0);
 Tensor rand(Shape shape, uint64_t seed, DType dtype = DType::f32, double low = 0.0,

@@ -9,6 +9,7 @@
 #include "tinyaccel/errors.hpp"
 #include "tinyaccel/io.hpp"
 #include "tinyaccel/matmul.hpp"
+#include "tinyaccel/quantize.hpp"
 #include "tinyaccel/memory.hpp"
 #include "tinyaccel/nn.hpp"
 #include "tinyaccel/op_cases.hpp"

@@ -50,6 +50,18 @@ Tensor view(const A& array, const char* arg) {
                                dtype);
 }
 
+nb::dlpack::dtype numpy_dtype(DType dtype) {
+  switch (dtype) {
+    case DType::f32: return nb::dtype<float>();
+    case DType::f64: return nb::dtype<double>();
+    case DType::s8: return nb::dtype<int8_t>();
+    case DType::u8: return nb::dtype<uint8_t>();
+    case DType::s32: return nb::dtype<int32_t>();
+    case DType::bf16: break;  // NumPy has no bfloat16: the caller converts
+  }
+  throw DTypeError(std::string("no NumPy dtype for ") + dtype_name(dtype));
+}
+
 }  // namespace
 
 Tensor borrow(const Array& array, const char* arg) { return view(array, arg); }
@@ -69,12 +81,12 @@ Tensor borrow_out(const OutArray& array, const char* arg) {
 }
 
 nb::object to_numpy(Tensor tensor) {
+  if (tensor.dtype() == DType::bf16) tensor = tensor.to(DType::f32);  // exact
+  const nb::dlpack::dtype dtype = numpy_dtype(tensor.dtype());
   auto* held = new Tensor(std::move(tensor));
   nb::capsule owner(held, [](void* p) noexcept { delete static_cast<Tensor*>(p); });
   const size_t nd = static_cast<size_t>(held->ndim());
   std::vector<size_t> shape(held->shape().begin(), held->shape().end());
-  const nb::dlpack::dtype dtype =
-      held->dtype() == DType::f64 ? nb::dtype<double>() : nb::dtype<float>();
   nb::ndarray<nb::numpy> array(held->raw_data(), nd, shape.data(), owner,
                                held->strides().data(), dtype);
   return array.cast();

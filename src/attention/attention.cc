@@ -45,6 +45,7 @@ Dims check_shapes(const char* op, const Shape& q, const Shape& k, const Shape& v
 
 Dims check_operands(const char* op, const Tensor& q, const Tensor& k, const Tensor& v) {
   const Dims x = check_shapes(op, q.shape(), k.shape(), v.shape());
+  require_compute_dtype(op, {&q, &k, &v});
   if (k.dtype() != q.dtype() || v.dtype() != q.dtype()) {
     throw DTypeError(std::string(op) + ": q, k and v must share one dtype, got " +
                      dtype_name(q.dtype()) + ", " + dtype_name(k.dtype()) + ", " +

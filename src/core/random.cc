@@ -2,6 +2,7 @@
 // splitmix64 expands the seed, xoshiro256** draws, Box–Muller turns uniforms into normals.
 #include <cmath>
 #include <numbers>
+#include <string>
 
 #include "core/dtype_dispatch.hpp"
 #include "tinyaccel/tensor.hpp"
@@ -40,12 +41,16 @@ class Xoshiro256 {
 };
 
 template <typename Draw>
-Tensor fill(Shape shape, DType dtype, Draw draw) {
+Tensor fill(const char* op, Shape shape, DType dtype, Draw draw) {
+  if (!is_floating(dtype)) {
+    throw DTypeError(std::string(op) + ": unsupported dtype " + dtype_name(dtype) +
+                     " (float32, float64 or bfloat16)");
+  }
   Tensor t = Tensor::empty(std::move(shape), dtype);
-  visit_dtype(dtype, [&](auto z) {
+  visit_any_dtype(dtype, [&](auto z) {
     using T = decltype(z);
     T* p = t.data<T>();
-    for (int64_t i = 0; i < t.numel(); ++i) p[i] = static_cast<T>(draw());
+    for (int64_t i = 0; i < t.numel(); ++i) p[i] = convert_element<T>(draw());
   });
   return t;
 }
@@ -56,7 +61,7 @@ Tensor randn(Shape shape, uint64_t seed, DType dtype, double mean, double stddev
   Xoshiro256 rng(seed);
   bool have_spare = false;
   double spare = 0;
-  return fill(std::move(shape), dtype, [&] {
+  return fill("randn", std::move(shape), dtype, [&] {
     if (have_spare) {
       have_spare = false;
       return mean + stddev * spare;
@@ -72,7 +77,7 @@ Tensor randn(Shape shape, uint64_t seed, DType dtype, double mean, double stddev
 
 Tensor rand(Shape shape, uint64_t seed, DType dtype, double low, double high) {
   Xoshiro256 rng(seed);
-  return fill(std::move(shape), dtype, [&] { return low + (high - low) * rng.uniform(); });
+  return fill("rand", std::move(shape), dtype, [&] { return low + (high - low) * rng.uniform(); });
 }
 
 bool allclose(const Tensor& a, const Tensor& b, double rtol, double atol, bool equal_nan) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <numeric>
 
@@ -33,8 +34,47 @@ std::shared_ptr<Storage> allocate(const Shape& shape, DType dtype, bool zero) {
 
 }  // namespace
 
-int64_t dtype_size(DType dtype) { return dtype == DType::f64 ? 8 : 4; }
-const char* dtype_name(DType dtype) { return dtype == DType::f64 ? "float64" : "float32"; }
+int64_t dtype_size(DType dtype) {
+  return visit_any_dtype(dtype, [](auto z) { return static_cast<int64_t>(sizeof(z)); });
+}
+
+const char* dtype_name(DType dtype) {
+  switch (dtype) {
+    case DType::f64: return "float64";
+    case DType::bf16: return "bfloat16";
+    case DType::s8: return "int8";
+    case DType::u8: return "uint8";
+    case DType::s32: return "int32";
+    default: return "float32";
+  }
+}
+
+bool is_floating(DType dtype) {
+  return dtype == DType::f32 || dtype == DType::f64 || dtype == DType::bf16;
+}
+
+void throw_unsupported_dtype(const char* op, DType dtype) {
+  throw DTypeError(std::string(op) + ": unsupported dtype " + dtype_name(dtype) +
+                   " (float32 or float64 required; convert with .to(DType::f32))");
+}
+
+void require_compute_dtype(const char* op, std::initializer_list<const Tensor*> tensors) {
+  for (const Tensor* t : tensors) {
+    if (t->dtype() != DType::f32 && t->dtype() != DType::f64) {
+      throw_unsupported_dtype(op, t->dtype());
+    }
+  }
+}
+
+void detail::throw_out_of_range(double value, DType target) {
+  const char* range = target == DType::s8   ? "[-128, 127]"
+                      : target == DType::u8 ? "[0, 255]"
+                                            : "[-2147483648, 2147483647]";
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), "%.17g", value);
+  throw ValueError(std::string("cannot convert ") + buf + " to " + dtype_name(target) +
+                   ": outside its range " + range + " after truncation toward zero");
+}
 
 DType parse_dtype(const std::string& name) {
   if (name == "float32" || name == "f32") return DType::f32;
@@ -172,10 +212,16 @@ const T* Tensor::data() const {
   return const_cast<Tensor*>(this)->data<T>();
 }
 
-template float* Tensor::data<float>();
-template double* Tensor::data<double>();
-template const float* Tensor::data<float>() const;
-template const double* Tensor::data<double>() const;
+#define TINYACCEL_TENSOR_DATA(T)        \
+  template T* Tensor::data<T>();       \
+  template const T* Tensor::data<T>() const;
+TINYACCEL_TENSOR_DATA(float)
+TINYACCEL_TENSOR_DATA(double)
+TINYACCEL_TENSOR_DATA(BFloat16)
+TINYACCEL_TENSOR_DATA(int8_t)
+TINYACCEL_TENSOR_DATA(uint8_t)
+TINYACCEL_TENSOR_DATA(int32_t)
+#undef TINYACCEL_TENSOR_DATA
 
 static int64_t element_offset(const Tensor& t, const std::vector<int64_t>& index) {
   if (static_cast<int64_t>(index.size()) != t.ndim()) {
@@ -196,25 +242,25 @@ static int64_t element_offset(const Tensor& t, const std::vector<int64_t>& index
 
 double Tensor::get(const std::vector<int64_t>& index) const {
   const int64_t off = element_offset(*this, index);
-  return visit_dtype(dtype_, [&](auto z) -> double {
-    return static_cast<const decltype(z)*>(base())[off];
+  return visit_any_dtype(dtype_, [&](auto z) -> double {
+    return convert_element<double>(static_cast<const decltype(z)*>(base())[off]);
   });
 }
 
 void Tensor::set(const std::vector<int64_t>& index, double value) {
   const int64_t off = element_offset(*this, index);
-  visit_dtype(dtype_, [&](auto z) {
+  visit_any_dtype(dtype_, [&](auto z) {
     using T = decltype(z);
-    static_cast<T*>(base())[off] = static_cast<T>(value);
+    static_cast<T*>(base())[off] = convert_element<T>(value);
   });
 }
 
 std::vector<double> Tensor::to_vector() const {
   std::vector<double> out;
   out.reserve(numel_);
-  visit_dtype(dtype_, [&](auto z) {
+  visit_any_dtype(dtype_, [&](auto z) {
     const auto* p = static_cast<const decltype(z)*>(base());
-    for_each_offset(shape_, strides_, [&](int64_t o) { out.push_back(p[o]); });
+    for_each_offset(shape_, strides_, [&](int64_t o) { out.push_back(convert_element<double>(p[o])); });
   });
   return out;
 }
@@ -315,10 +361,10 @@ Tensor Tensor::to(DType dtype) const {
 }
 
 void Tensor::fill_(double value) {
-  visit_dtype(dtype_, [&](auto z) {
+  visit_any_dtype(dtype_, [&](auto z) {
     using T = decltype(z);
     T* p = static_cast<T*>(base());
-    const T v = static_cast<T>(value);
+    const T v = convert_element<T>(value);
     for_each_offset(shape_, strides_, [&](int64_t o) { p[o] = v; });
   });
 }
@@ -332,14 +378,19 @@ void Tensor::copy_from(const Tensor& src) {
     if (numel_) std::memmove(base(), src.base(), nbytes());
     return;
   }
-  visit_dtype(dtype_, [&](auto zd) {
+  visit_any_dtype(dtype_, [&](auto zd) {
     using D = decltype(zd);
-    visit_dtype(src.dtype_, [&](auto zs) {
+    visit_any_dtype(src.dtype_, [&](auto zs) {
       using S = decltype(zs);
       D* dst = static_cast<D*>(base());
       const S* s = static_cast<const S*>(src.base());
-      for_each_offset_pair(shape_, strides_, src.strides_,
-                           [&](int64_t od, int64_t os) { dst[od] = static_cast<D>(s[os]); });
+      if (is_contiguous() && src.is_contiguous()) {  // one flat loop the compiler vectorizes
+        for (int64_t i = 0; i < numel_; ++i) dst[i] = convert_element<D>(s[i]);
+        return;
+      }
+      for_each_offset_pair(shape_, strides_, src.strides_, [&](int64_t od, int64_t os) {
+        dst[od] = convert_element<D>(s[os]);
+      });
     });
   });
 }

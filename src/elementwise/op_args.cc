@@ -2,11 +2,13 @@
 
 #include <algorithm>
 
+#include "core/dtype_dispatch.hpp"
 #include "tinyaccel/errors.hpp"
 
 namespace tinyaccel::elementwise {
 
-DType promoted_dtype(const std::vector<const Tensor*>& inputs) {
+DType promoted_dtype(const char* op, const std::vector<const Tensor*>& inputs) {
+  for (const Tensor* t : inputs) require_compute_dtype(op, {t});
   for (const Tensor* t : inputs) {
     if (t->dtype() == DType::f64) return DType::f64;
   }

@@ -9,8 +9,9 @@
 
 namespace tinyaccel::elementwise {
 
-// float64 when any input is float64, else float32.
-DType promoted_dtype(const std::vector<const Tensor*>& inputs);
+// float64 when any input is float64, else float32. DTypeError naming `op` when an input is not
+// float32 or float64.
+DType promoted_dtype(const char* op, const std::vector<const Tensor*>& inputs);
 
 // ShapeError "<op>: shape mismatch: (2,3) vs (3,2)" unless every input has a's shape.
 void check_same_shape(const char* op, const std::vector<const Tensor*>& inputs);

@@ -55,7 +55,7 @@ void activation_into(Activation act, const Tensor& x, const Tensor* bias, Tensor
 }
 
 Tensor activation(const char* op, Activation act, const Tensor& x) {
-  (void)op;
+  require_compute_dtype(op, {&x});
   Tensor xc = x.contiguous();
   Tensor out = Tensor::empty(x.shape(), x.dtype());
   activation_into(act, xc, nullptr, out);
@@ -63,12 +63,14 @@ Tensor activation(const char* op, Activation act, const Tensor& x) {
 }
 
 void activation(const char* op, Activation act, const Tensor& x, Tensor& out) {
+  require_compute_dtype(op, {&x});
   check_out(op, out, x.shape(), x.dtype());
   Tensor xc = input_for(x, out, x.dtype());
   activation_into(act, xc, nullptr, out);
 }
 
 Tensor& activation_inplace(const char* op, Activation act, Tensor& x) {
+  require_compute_dtype(op, {&x});
   check_contiguous(op, x);
   activation_into(act, x, nullptr, x);
   return x;
@@ -96,7 +98,7 @@ Tensor arith(const char* name, elementwise::Arith op, const Tensor& a, const Ten
   } else {
     check_same_shape(name, {&a, &b});
   }
-  const DType dtype = c ? promoted_dtype({&a, &b, c}) : promoted_dtype({&a, &b});
+  const DType dtype = c ? promoted_dtype(name, {&a, &b, c}) : promoted_dtype(name, {&a, &b});
   Tensor ac = contiguous_as(a, dtype), bc = contiguous_as(b, dtype);
   Tensor cc = c ? contiguous_as(*c, dtype) : Tensor();
   Tensor out = Tensor::empty(a.shape(), dtype);
@@ -148,7 +150,7 @@ Tensor& gelu_erf_(Tensor& x) { return activation_inplace("gelu_erf_", Activation
 // ---- bias + GELU -----------------------------------------------------------------------------
 void bias_gelu(const Tensor& x, const Tensor& bias, Tensor& out) {
   check_row_vector("bias_gelu", "bias", x, bias);
-  const DType dtype = promoted_dtype({&x, &bias});
+  const DType dtype = promoted_dtype("bias_gelu", {&x, &bias});
   check_out("bias_gelu", out, x.shape(), dtype);
   Tensor xc = input_for(x, out, dtype);
   Tensor bc = input_for(bias, out, dtype);
@@ -157,7 +159,7 @@ void bias_gelu(const Tensor& x, const Tensor& bias, Tensor& out) {
 
 Tensor bias_gelu(const Tensor& x, const Tensor& bias) {
   check_row_vector("bias_gelu", "bias", x, bias);
-  Tensor out = Tensor::empty(x.shape(), promoted_dtype({&x, &bias}));
+  Tensor out = Tensor::empty(x.shape(), promoted_dtype("bias_gelu", {&x, &bias}));
   bias_gelu(x, bias, out);
   return out;
 }
@@ -167,7 +169,7 @@ Tensor layernorm(const Tensor& x, const Tensor& gamma, const Tensor& beta, doubl
   check_row_vector("layernorm", "gamma", x, gamma);
   check_row_vector("layernorm", "beta", x, beta);
   check_eps("layernorm", eps);
-  const DType dtype = promoted_dtype({&x, &gamma, &beta});
+  const DType dtype = promoted_dtype("layernorm", {&x, &gamma, &beta});
   Tensor xc = contiguous_as(x, dtype), gc = contiguous_as(gamma, dtype),
          bc = contiguous_as(beta, dtype);
   Tensor out = Tensor::empty(x.shape(), dtype);
@@ -181,7 +183,7 @@ AddLayerNorm add_layernorm(const Tensor& x, const Tensor& sublayer_out, const Te
   check_row_vector("add_layernorm", "gamma", x, gamma);
   check_row_vector("add_layernorm", "beta", x, beta);
   check_eps("add_layernorm", eps);
-  const DType dtype = promoted_dtype({&x, &sublayer_out, &gamma, &beta});
+  const DType dtype = promoted_dtype("add_layernorm", {&x, &sublayer_out, &gamma, &beta});
   Tensor xc = contiguous_as(x, dtype), sc = contiguous_as(sublayer_out, dtype),
          gc = contiguous_as(gamma, dtype), bc = contiguous_as(beta, dtype);
   AddLayerNorm r{Tensor::empty(x.shape(), dtype), Tensor::empty(x.shape(), dtype)};
@@ -192,6 +194,7 @@ AddLayerNorm add_layernorm(const Tensor& x, const Tensor& sublayer_out, const Te
 // ---- softmax ---------------------------------------------------------------------------------
 Tensor softmax(const Tensor& x, double scale, bool causal) {
   elementwise::check_causal("softmax", x, causal);
+  require_compute_dtype("softmax", {&x});
   Tensor xc = x.contiguous();
   Tensor out = Tensor::empty(x.shape(), x.dtype());
   const auto [rows, cols] = rows_cols(x.shape());

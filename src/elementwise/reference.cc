@@ -4,6 +4,7 @@
 #include <limits>
 #include <vector>
 
+#include "core/dtype_dispatch.hpp"
 #include "elementwise/op_args.hpp"
 #include "tinyaccel/elementwise.hpp"
 
@@ -38,11 +39,13 @@ double gelu_erf(double x) {
 }
 
 Tensor gelu(const Tensor& x) {
+  require_compute_dtype("naive::gelu", {&x});
   const std::vector<double> v = x.to_vector();
   return map_values(x.shape(), x.dtype(), [&](int64_t i) { return gelu(v[i]); });
 }
 
 Tensor gelu_erf(const Tensor& x) {
+  require_compute_dtype("naive::gelu_erf", {&x});
   const std::vector<double> v = x.to_vector();
   return map_values(x.shape(), x.dtype(), [&](int64_t i) { return gelu_erf(v[i]); });
 }
@@ -51,7 +54,7 @@ Tensor bias_gelu(const Tensor& x, const Tensor& bias) {
   elementwise::check_row_vector("bias_gelu", "bias", x, bias);
   const std::vector<double> v = x.to_vector(), b = bias.to_vector();
   const int64_t cols = x.size(-1);
-  return map_values(x.shape(), promoted_dtype({&x, &bias}),
+  return map_values(x.shape(), promoted_dtype("naive::bias_gelu", {&x, &bias}),
                     [&](int64_t i) { return gelu(v[i] + b[i % cols]); });
 }
 
@@ -72,13 +75,13 @@ Tensor layernorm(const Tensor& x, const Tensor& gamma, const Tensor& beta, doubl
     for (int64_t j = 0; j < cols; ++j) out[r * cols + j] = (row[j] - mean) * rstd * g[j] + b[j];
   }
   return Tensor::from_vector(x.shape(), std::move(out))
-      .to(promoted_dtype({&x, &gamma, &beta}));
+      .to(promoted_dtype("naive::layernorm", {&x, &gamma, &beta}));
 }
 
 AddLayerNorm add_layernorm(const Tensor& x, const Tensor& sublayer_out, const Tensor& gamma,
                            const Tensor& beta, double eps) {
   elementwise::check_same_shape("add_layernorm", {&x, &sublayer_out});
-  const DType dtype = promoted_dtype({&x, &sublayer_out, &gamma, &beta});
+  const DType dtype = promoted_dtype("naive::add_layernorm", {&x, &sublayer_out, &gamma, &beta});
   // The sum is rounded to the output dtype first: that rounded stream is what the next block
   // sees, and what the fused kernel normalizes.
   Tensor sum = naive::add(x, sublayer_out).to(dtype);
@@ -88,6 +91,7 @@ AddLayerNorm add_layernorm(const Tensor& x, const Tensor& sublayer_out, const Te
 
 Tensor softmax(const Tensor& x, double scale, bool causal) {
   elementwise::check_causal("softmax", x, causal);
+  require_compute_dtype("naive::softmax", {&x});
   const std::vector<double> v = x.to_vector();
   const auto [rows, cols] = rows_cols(x.shape());
   const int64_t q_len = x.ndim() >= 2 ? x.size(-2) : 1;
@@ -118,21 +122,21 @@ Tensor softmax(const Tensor& x, double scale, bool causal) {
 Tensor add(const Tensor& a, const Tensor& b) {
   elementwise::check_same_shape("add", {&a, &b});
   const std::vector<double> va = a.to_vector(), vb = b.to_vector();
-  return map_values(a.shape(), promoted_dtype({&a, &b}),
+  return map_values(a.shape(), promoted_dtype("naive::add", {&a, &b}),
                     [&](int64_t i) { return va[i] + vb[i]; });
 }
 
 Tensor mul(const Tensor& a, const Tensor& b) {
   elementwise::check_same_shape("mul", {&a, &b});
   const std::vector<double> va = a.to_vector(), vb = b.to_vector();
-  return map_values(a.shape(), promoted_dtype({&a, &b}),
+  return map_values(a.shape(), promoted_dtype("naive::mul", {&a, &b}),
                     [&](int64_t i) { return va[i] * vb[i]; });
 }
 
 Tensor add_mul(const Tensor& a, const Tensor& b, const Tensor& c) {
   elementwise::check_same_shape("add_mul", {&a, &b, &c});
   const std::vector<double> va = a.to_vector(), vb = b.to_vector(), vc = c.to_vector();
-  return map_values(a.shape(), promoted_dtype({&a, &b, &c}),
+  return map_values(a.shape(), promoted_dtype("naive::add_mul", {&a, &b, &c}),
                     [&](int64_t i) { return (va[i] + vb[i]) * vc[i]; });
 }
 

@@ -158,11 +158,13 @@ void check_eps(const char* op, double eps) {
 }  // namespace
 
 Tensor unfused_gelu(const Tensor& x) {
+  require_compute_dtype("unfused_gelu", {&x});
   EagerRunner run(x.contiguous());
   return gelu_passes(run);
 }
 
 Tensor unfused_gelu_erf(const Tensor& x) {
+  require_compute_dtype("unfused_gelu_erf", {&x});
   EagerRunner run(x.contiguous());
   Tensor t = run.step(Step::mul_c, run.x(), kInvSqrt2);
   t = run.step(Step::erf, t);
@@ -173,7 +175,7 @@ Tensor unfused_gelu_erf(const Tensor& x) {
 
 Tensor unfused_bias_gelu(const Tensor& x, const Tensor& bias) {
   check_row_vector("unfused_bias_gelu", "bias", x, bias);
-  const DType dtype = promoted_dtype({&x, &bias});
+  const DType dtype = promoted_dtype("unfused_bias_gelu", {&x, &bias});
   EagerRunner add_pass(contiguous_as(x, dtype));
   EagerRunner run(add_pass.row_vector_step(Arith::add, add_pass.x(), contiguous_as(bias, dtype)));
   return gelu_passes(run);
@@ -183,7 +185,7 @@ Tensor unfused_layernorm(const Tensor& x, const Tensor& gamma, const Tensor& bet
   check_row_vector("unfused_layernorm", "gamma", x, gamma);
   check_row_vector("unfused_layernorm", "beta", x, beta);
   check_eps("unfused_layernorm", eps);
-  const DType dtype = promoted_dtype({&x, &gamma, &beta});
+  const DType dtype = promoted_dtype("unfused_layernorm", {&x, &gamma, &beta});
   EagerRunner run(contiguous_as(x, dtype));
   return layernorm_passes(run, run.x(), contiguous_as(gamma, dtype), contiguous_as(beta, dtype),
                           eps);
@@ -195,6 +197,7 @@ AddLayerNorm unfused_add_layernorm(const Tensor& x, const Tensor& sublayer_out,
   check_row_vector("unfused_add_layernorm", "gamma", x, gamma);
   check_row_vector("unfused_add_layernorm", "beta", x, beta);
   check_eps("unfused_add_layernorm", eps);
+  require_compute_dtype("unfused_add_layernorm", {&x, &sublayer_out, &gamma, &beta});
   Tensor sum = add(x, sublayer_out);
   const DType dtype = sum.dtype();
   EagerRunner run(sum);
@@ -205,6 +208,7 @@ AddLayerNorm unfused_add_layernorm(const Tensor& x, const Tensor& sublayer_out,
 
 Tensor unfused_softmax(const Tensor& x, double scale, bool causal) {
   elementwise::check_causal("unfused_softmax", x, causal);
+  require_compute_dtype("unfused_softmax", {&x});
   EagerRunner run(x.contiguous());
   const int64_t rows = run.rows(), cols = run.cols();
   const int64_t q_len = x.ndim() >= 2 ? x.size(-2) : 1;
@@ -262,6 +266,7 @@ Tensor unfused_softmax(const Tensor& x, double scale, bool causal) {
 
 Tensor unfused_add_mul(const Tensor& a, const Tensor& b, const Tensor& c) {
   check_same_shape("unfused_add_mul", {&a, &b, &c});
+  require_compute_dtype("unfused_add_mul", {&a, &b, &c});
   Tensor t = add(a, b);
   return mul(t, c);
 }

@@ -48,6 +48,8 @@ std::string describe_backend_choice() {
   std::string s;
   s += "packed f32 kernel: " + gemm::describe_config(gemm::gemm_config<float>(isa)) + "\n";
   s += "packed f64 kernel: " + gemm::describe_config(gemm::gemm_config<double>(isa)) + "\n";
+  s += "packed bf16 kernel: " + gemm::describe_config(gemm::bf16_gemm_config(isa)) + "\n";
+  s += "packed int8 kernel: " + gemm::describe_config(gemm::qgemm_config(isa)) + "\n";
   s += "auto backend: blas when m*n*k < 2^17 (tiny: OpenBLAS small-matrix kernels measured "
        "faster);\n";
   s += "              packed otherwise (measured faster from 64^3 up, e.g. 128^3: 206 vs 150 "

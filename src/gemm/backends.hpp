@@ -38,9 +38,51 @@ template <typename T>
 void packed_gemm(MatrixRef<const T> a, MatrixRef<const T> b, MatrixRef<T> c,
                  const Epilogue<T>& epilogue, int nthreads);
 
+// ---- low precision (packed backend only, plus the references) ------------------------------
+struct Bf16GemmConfig;
+struct QGemmConfig;
+
+// bfloat16 × bfloat16 → float32 with the float32 epilogue, any strides. `config` picks a kernel
+// table entry (tests run each one); null: the active tier's.
+void packed_gemm_bf16(MatrixRef<const BFloat16> a, MatrixRef<const BFloat16> b, MatrixRef<float> c,
+                      const Epilogue<float>& epilogue, int nthreads,
+                      const Bf16GemmConfig* config = nullptr);
+// The reference: products and sums in double, then the epilogue.
+void naive_gemm_bf16(MatrixRef<const BFloat16> a, MatrixRef<const BFloat16> b, MatrixRef<float> c,
+                     const Epilogue<float>& epilogue);
+
+// The quantized GEMM, uint8 A (zero point za) × int8 B → float32:
+//   acc[i][j] = Σ_k a[i][k]·b[k][j] − za·col_sums[j]            (exact int32: K <= 65536)
+//   c[i][j] = act(float32(acc[i][j]) · (row_scale[i] · col_scale[j]) + bias[j])
+// the float32 products rounded in that order (then post's bias and activation, alpha 1, beta 0).
+struct QEpilogue {
+  const float* row_scale = nullptr;   // M values
+  const float* col_scale = nullptr;   // N values
+  const int32_t* col_sums = nullptr;  // N values: Σ_k b[k][j]
+  int32_t zero_point = 128;
+  Epilogue<float> post;               // bias + activation
+};
+void packed_qgemm(MatrixRef<const uint8_t> a, MatrixRef<const int8_t> b, MatrixRef<float> c,
+                  const QEpilogue& epilogue, int nthreads, const QGemmConfig* config = nullptr);
+// The reference: int64 sums, the same float32 rounding steps.
+void naive_qgemm(MatrixRef<const uint8_t> a, MatrixRef<const int8_t> b, MatrixRef<float> c,
+                 const QEpilogue& epilogue);
+
 // CBLAS ?gemm; operands without a unit stride are copied to a contiguous buffer first.
 template <typename T>
 void blas_gemm(MatrixRef<const T> a, MatrixRef<const T> b, MatrixRef<T> c);
+
+// The operand rule of matmul, fused_gemm and linear: float32/float64 (mixed → float64), or
+// bfloat16 with bfloat16 (float32 result). DTypeError naming `op` for a mix of bfloat16 with
+// another dtype and for the integer dtypes (int8 GEMMs are linear() with a QuantizedWeight).
+DType operand_dtype(const char* op, DType a, DType b);
+// The backend a bfloat16 product runs on: packed (for packed and automatic) or naive;
+// DTypeError for tiled and blas, which have no bfloat16 kernels.
+Backend bf16_backend(const char* op, Backend backend);
+
+// linear()'s ShapeErrors: x (..., in_features), weight (out_features, in_features), bias
+// (out_features,) when given.
+void check_linear_shapes(const Shape& x, const Shape& weight, const Shape* bias);
 
 // Sets the BLAS library's own thread count.
 void blas_set_num_threads(int n);

@@ -43,6 +43,15 @@ void check_fused_shapes(const Tensor& a, const Tensor& b, const Tensor& c,
                      shape_str(c.shape()) + ": bias must be (" + std::to_string(c.shape()[1]) +
                      ",)");
   }
+  if (gemm::operand_dtype("fused_gemm", a.dtype(), b.dtype()) == DType::bf16) {
+    for (const Tensor* t : {&c, bias ? &*bias : &c}) {
+      if (t->dtype() != DType::f32) {
+        throw DTypeError(std::string("fused_gemm: bfloat16 operands accumulate into a float32 ") +
+                         (t == &c ? "c" : "bias") + ", got " + dtype_name(t->dtype()));
+      }
+    }
+    return;
+  }
   for (const Tensor* t : {&a, &b}) {
     if (t->dtype() != c.dtype()) {
       throw DTypeError(std::string("fused_gemm: operands must share c's dtype ") +
@@ -55,18 +64,25 @@ void check_fused_shapes(const Tensor& a, const Tensor& b, const Tensor& c,
   }
 }
 
+// options' epilogue in T; `bias` keeps the contiguous bias its pointer refers to alive.
 template <typename T>
-void run_fused(const Tensor& a_t, const Tensor& b_t, Tensor& c_t, const GemmOptions& options) {
-  const auto a = matrix_of<const T>(a_t);
-  const auto b = matrix_of<const T>(b_t);
-  const auto c = matrix_of<T>(c_t);
-  std::optional<Tensor> bias;
+gemm::Epilogue<T> epilogue_of(const GemmOptions& options, std::optional<Tensor>& bias) {
   if (options.bias) bias = options.bias->contiguous();
   gemm::Epilogue<T> epilogue;
   epilogue.alpha = static_cast<T>(options.alpha);
   epilogue.beta = static_cast<T>(options.beta);
   epilogue.bias = bias ? bias->data<T>() : nullptr;
   epilogue.act = options.activation;
+  return epilogue;
+}
+
+template <typename T>
+void run_fused(const Tensor& a_t, const Tensor& b_t, Tensor& c_t, const GemmOptions& options) {
+  const auto a = matrix_of<const T>(a_t);
+  const auto b = matrix_of<const T>(b_t);
+  const auto c = matrix_of<T>(c_t);
+  std::optional<Tensor> bias;
+  const gemm::Epilogue<T> epilogue = epilogue_of<T>(options, bias);
 
   const int64_t m = a.rows, n = b.cols, k = a.cols;
   Backend backend = options.backend;
@@ -98,17 +114,32 @@ void run_fused(const Tensor& a_t, const Tensor& b_t, Tensor& c_t, const GemmOpti
   gemm::apply_epilogue<T>({p.data, m, n, n, 1}, c, epilogue);
 }
 
+void run_fused_bf16(const Tensor& a_t, const Tensor& b_t, Tensor& c_t,
+                    const GemmOptions& options) {
+  const Backend backend = gemm::bf16_backend("fused_gemm", options.backend);
+  std::optional<Tensor> bias;
+  const gemm::Epilogue<float> epilogue = epilogue_of<float>(options, bias);
+  const auto a = matrix_of<const BFloat16>(a_t);
+  const auto b = matrix_of<const BFloat16>(b_t);
+  const auto c = matrix_of<float>(c_t);
+  if (backend == Backend::naive) {
+    gemm::naive_gemm_bf16(a, b, c, epilogue);
+  } else {
+    gemm::packed_gemm_bf16(a, b, c, epilogue, num_threads());
+  }
+}
+
 }  // namespace
 
 void fused_gemm(const Tensor& a, const Tensor& b, Tensor& c, const GemmOptions& options) {
   check_fused_shapes(a, b, c, options.bias);
+  if (a.dtype() == DType::bf16) gemm::bf16_backend("fused_gemm", options.backend);
   if (c.numel() == 0) return;
+  if (a.dtype() == DType::bf16) return run_fused_bf16(a, b, c, options);
   visit_dtype(c.dtype(), [&](auto z) { run_fused<decltype(z)>(a, b, c, options); });
 }
 
-namespace {
-
-void check_linear_shapes(const Shape& x, const Shape& weight, const Shape* bias) {
+void gemm::check_linear_shapes(const Shape& x, const Shape& weight, const Shape* bias) {
   if (x.empty() || weight.size() != 2) {
     throw ShapeError("linear: x must be (..., in_features) and weight (out_features, "
                      "in_features), got x " + shape_str(x) + ", weight " + shape_str(weight));
@@ -125,10 +156,8 @@ void check_linear_shapes(const Shape& x, const Shape& weight, const Shape* bias)
   }
 }
 
-}  // namespace
-
 OpCost linear_cost(const Shape& x, const Shape& weight, bool bias, Activation act, DType dtype) {
-  check_linear_shapes(x, weight, nullptr);
+  gemm::check_linear_shapes(x, weight, nullptr);
   const int64_t in = weight[1], out = weight[0];
   const int64_t rows = shape_numel(Shape(x.begin(), x.end() - 1)), n = rows * out;
   OpCost c = matmul_cost({rows, in}, {in, out}, dtype);
@@ -148,21 +177,42 @@ OpCost linear_cost(const Shape& x, const Shape& weight, bool bias, Activation ac
 Tensor linear(const Tensor& x, const Tensor& weight, const std::optional<Tensor>& bias,
               Activation act) {
   const Shape bias_shape = bias ? bias->shape() : Shape{};
-  check_linear_shapes(x.shape(), weight.shape(), bias ? &bias_shape : nullptr);
+  gemm::check_linear_shapes(x.shape(), weight.shape(), bias ? &bias_shape : nullptr);
   const int64_t in = weight.shape()[1], out = weight.shape()[0];
+  const Shape lead(x.shape().begin(), x.shape().end() - 1);
+  const int64_t rows = shape_numel(lead);
+  Shape out_shape = lead;
+  out_shape.push_back(out);
+  if (weight.dtype() == DType::bf16) {
+    // bfloat16 weights: x (float32 or bfloat16) rounded to bfloat16, float32 bias and result.
+    if (x.dtype() != DType::f32 && x.dtype() != DType::bf16) {
+      throw DTypeError(std::string("linear: bfloat16 weights take a float32 or bfloat16 x, got ") +
+                       dtype_name(x.dtype()));
+    }
+    GemmOptions options;
+    if (bias) {
+      if (bias->dtype() != DType::f32 && bias->dtype() != DType::bf16) {
+        throw DTypeError(std::string("linear: bfloat16 weights take a float32 or bfloat16 "
+                                     "bias, got ") + dtype_name(bias->dtype()));
+      }
+      options.bias = bias->to(DType::f32);
+    }
+    options.activation = act;
+    Tensor y = Tensor::empty({rows, out}, DType::f32);
+    fused_gemm(x.to(DType::bf16).reshape({rows, in}), weight.mT(), y, options);
+    return y.reshape(out_shape);
+  }
+  gemm::operand_dtype("linear", x.dtype(), weight.dtype());
+  if (bias) gemm::operand_dtype("linear", bias->dtype(), weight.dtype());
   const bool wide = x.dtype() == DType::f64 || weight.dtype() == DType::f64 ||
                     (bias && bias->dtype() == DType::f64);
   const DType dtype = wide ? DType::f64 : DType::f32;
-  const Shape lead(x.shape().begin(), x.shape().end() - 1);
-  const int64_t rows = shape_numel(lead);
   const Tensor x2 = x.to(dtype).reshape({rows, in});
   GemmOptions options;
   if (bias) options.bias = bias->to(dtype);
   options.activation = act;
   Tensor y = Tensor::empty({rows, out}, dtype);
   fused_gemm(x2, weight.to(dtype).mT(), y, options);
-  Shape out_shape = lead;
-  out_shape.push_back(out);
   return y.reshape(out_shape);
 }
 

@@ -1,6 +1,7 @@
 // The matmul front door: validation, dtype promotion, batch broadcasting, then one 2-D kernel
 // call per batch matrix on the chosen backend.
 #include <string>
+#include <type_traits>
 
 #include "core/dtype_dispatch.hpp"
 #include "gemm/backends.hpp"
@@ -63,6 +64,14 @@ struct RunConfig {
   int64_t tile_size = 64;
 };
 
+void run_2d(const RunConfig& config, gemm::MatrixRef<const BFloat16> a,
+            gemm::MatrixRef<const BFloat16> b, gemm::MatrixRef<float> c) {
+  if (gemm::bf16_backend("matmul", config.backend) == Backend::naive) {
+    return gemm::naive_gemm_bf16(a, b, c, gemm::Epilogue<float>{});
+  }
+  gemm::packed_gemm_bf16(a, b, c, gemm::Epilogue<float>{}, num_threads());
+}
+
 template <typename T>
 void run_2d(const RunConfig& config, gemm::MatrixRef<const T> a, gemm::MatrixRef<const T> b,
             gemm::MatrixRef<T> c) {
@@ -78,15 +87,37 @@ void run_2d(const RunConfig& config, gemm::MatrixRef<const T> a, gemm::MatrixRef
   }
 }
 
+// One run_2d per batch matrix of the broadcast operands a, b into contiguous c. C is float32 for
+// bfloat16 operands, else T.
+template <typename T>
+void run_batches(const RunConfig& config, const MatmulPlan& p, const Tensor& a, const Tensor& b,
+                 Tensor& c) {
+  using C = std::conditional_t<std::is_same_v<T, BFloat16>, float, T>;
+  const int64_t nb = static_cast<int64_t>(p.batch.size());
+  std::vector<int64_t> index(nb, 0);
+  const int64_t batches = shape_numel(p.batch);
+  for (int64_t batch = 0; batch < batches; ++batch) {
+    int64_t off_a = 0, off_b = 0;
+    for (int64_t d = 0; d < nb; ++d) {
+      off_a += index[d] * a.strides()[d];
+      off_b += index[d] * b.strides()[d];
+    }
+    gemm::MatrixRef<C> out{c.data<C>() + batch * p.m * p.n, p.m, p.n, p.n, 1};
+    run_2d(config, matrix_at<T>(a, off_a), matrix_at<T>(b, off_b), out);
+    for (int64_t d = nb - 1; d >= 0 && ++index[d] == p.batch[d]; --d) index[d] = 0;
+  }
+}
+
 Tensor matmul_with(const Tensor& a_in, const Tensor& b_in, const RunConfig& config) {
   const MatmulPlan p = plan(a_in.shape(), b_in.shape());
-  const DType dtype =
-      (a_in.dtype() == DType::f64 || b_in.dtype() == DType::f64) ? DType::f64 : DType::f32;
+  const DType dtype = gemm::operand_dtype("matmul", a_in.dtype(), b_in.dtype());
+  if (dtype == DType::bf16) gemm::bf16_backend("matmul", config.backend);
+  const DType out_dtype = dtype == DType::bf16 ? DType::f32 : dtype;
   Shape out_shape = p.batch;
   out_shape.push_back(p.m);
   out_shape.push_back(p.n);
-  if (p.k == 0) return Tensor(out_shape, dtype);
-  Tensor c = Tensor::empty(out_shape, dtype);
+  if (p.k == 0) return Tensor(out_shape, out_dtype);
+  Tensor c = Tensor::empty(out_shape, out_dtype);
   if (c.numel() == 0) return c;
 
   // Broadcast views give every operand the full batch shape (stride 0 where it repeats).
@@ -96,26 +127,42 @@ Tensor matmul_with(const Tensor& a_in, const Tensor& b_in, const RunConfig& conf
   const Tensor a = a_in.to(dtype).broadcast_to(a_shape);
   const Tensor b = b_in.to(dtype).broadcast_to(b_shape);
 
-  visit_dtype(dtype, [&](auto z) {
+  visit_any_dtype(dtype, [&](auto z) {
     using T = decltype(z);
-    const int64_t nb = static_cast<int64_t>(p.batch.size());
-    std::vector<int64_t> index(nb, 0);
-    const int64_t batches = shape_numel(p.batch);
-    for (int64_t batch = 0; batch < batches; ++batch) {
-      int64_t off_a = 0, off_b = 0;
-      for (int64_t d = 0; d < nb; ++d) {
-        off_a += index[d] * a.strides()[d];
-        off_b += index[d] * b.strides()[d];
-      }
-      gemm::MatrixRef<T> out{c.data<T>() + batch * p.m * p.n, p.m, p.n, p.n, 1};
-      run_2d<T>(config, matrix_at<T>(a, off_a), matrix_at<T>(b, off_b), out);
-      for (int64_t d = nb - 1; d >= 0 && ++index[d] == p.batch[d]; --d) index[d] = 0;
+    if constexpr (std::is_floating_point_v<T> || std::is_same_v<T, BFloat16>) {
+      run_batches<T>(config, p, a, b, c);
     }
   });
   return c;
 }
 
 }  // namespace
+
+DType gemm::operand_dtype(const char* op, DType a, DType b) {
+  if (a == DType::bf16 || b == DType::bf16) {
+    if (a != b) {
+      throw DTypeError(std::string(op) + ": mixed dtypes " + dtype_name(a) + " and " +
+                       dtype_name(b) + ": a bfloat16 product needs both operands in bfloat16 "
+                       "(convert with .to(DType::bf16), or both to float32)");
+    }
+    return DType::bf16;
+  }
+  for (DType d : {a, b}) {
+    if (d != DType::f32 && d != DType::f64) {
+      throw DTypeError(std::string(op) + ": unsupported dtype " + dtype_name(d) +
+                       " (float32, float64 or bfloat16; for int8, quantize the weight with "
+                       "QuantizedWeight::quantize and call linear)");
+    }
+  }
+  return a == DType::f64 || b == DType::f64 ? DType::f64 : DType::f32;
+}
+
+Backend gemm::bf16_backend(const char* op, Backend backend) {
+  if (backend == Backend::naive) return Backend::naive;
+  if (backend == Backend::packed || backend == Backend::automatic) return Backend::packed;
+  throw DTypeError(std::string(op) + ": the " + backend_name(backend) +
+                   " backend has no bfloat16 kernels (use packed, auto or naive)");
+}
 
 const char* backend_name(Backend backend) {
   switch (backend) {
@@ -140,8 +187,9 @@ Backend parse_backend(const std::string& name) {
 OpCost matmul_cost(const Shape& a, const Shape& b, DType dtype) {
   const MatmulPlan p = plan(a, b);
   const int64_t batches = shape_numel(p.batch);
+  const int64_t out_size = dtype == DType::bf16 ? 4 : dtype_size(dtype);  // bfloat16 → float32
   return OpCost{2 * batches * p.m * p.n * p.k,
-                batches * (p.m * p.k + p.k * p.n + p.m * p.n) * dtype_size(dtype)};
+                batches * ((p.m * p.k + p.k * p.n) * dtype_size(dtype) + p.m * p.n * out_size)};
 }
 
 Tensor matmul(const Tensor& a, const Tensor& b, Backend backend) {

@@ -216,11 +216,22 @@ std::string describe_type_code(const std::string& code) {
   }
 }
 
+constexpr const char* kSupported =
+    "float32 ('<f4'), float64 ('<f8'), int8 ('|i1'), uint8 ('|u1'), int32 ('<i4') and "
+    "bfloat16 ('<V2', as ml_dtypes writes it)";
+
+// The supported type codes (without the byte-order character) and their dtypes.
+struct TypeCode {
+  const char* code;
+  DType dtype;
+};
+constexpr TypeCode kTypeCodes[] = {{"f4", DType::f32}, {"f8", DType::f64}, {"i1", DType::s8},
+                                   {"u1", DType::u8},  {"i4", DType::s32}, {"V2", DType::bf16}};
+
 DType parse_descr(const HeaderFields& fields, const std::string& source) {
   if (fields.structured_descr) {
     throw DTypeError(source + ": unsupported dtype " + printable(*fields.structured_descr) +
-                     " (structured or sub-array): only float32 ('<f4') and float64 ('<f8') "
-                     "arrays are supported");
+                     " (structured or sub-array): only " + kSupported + " arrays are supported");
   }
   const std::string& descr = *fields.descr;
   char order = '=';
@@ -229,17 +240,19 @@ DType parse_descr(const HeaderFields& fields, const std::string& source) {
     order = descr[0];
     code = descr.substr(1);
   }
-  if (code == "f4" || code == "f8") {
-    if (order == '>') {
+  for (const TypeCode& t : kTypeCodes) {
+    if (code != t.code) continue;
+    // One-byte types have no byte order ('|'; '<' and '>' are meaningless but harmless); the
+    // void bytes of a bfloat16 are little-endian however NumPy spells their order.
+    if (order == '>' && dtype_size(t.dtype) > 1 && t.dtype != DType::bf16) {
       throw DTypeError(source + ": unsupported dtype '" + descr + "' (big-endian " +
-                       describe_type_code(code) + "): only little-endian float32 ('<f4') and "
-                       "float64 ('<f8') are supported; convert with a.astype('<" + code + "')");
+                       describe_type_code(code) + "): only little-endian data is supported; "
+                       "convert with a.astype('<" + code + "')");
     }
-    return code == "f4" ? DType::f32 : DType::f64;
+    return t.dtype;
   }
   throw DTypeError(source + ": unsupported dtype '" + printable(descr) + "' (" +
-                   describe_type_code(code) +
-                   "): only float32 ('<f4') and float64 ('<f8') are supported");
+                   describe_type_code(code) + "): only " + kSupported + " are supported");
 }
 
 }  // namespace
@@ -351,7 +364,11 @@ std::string npy_header(const Shape& shape, DType dtype) {
                      ": NumPy reads at most " + std::to_string(kMaxRank) + " dimensions");
   }
   std::string dict = "{'descr': '";
-  dict += dtype == DType::f64 ? "<f8" : "<f4";
+  for (const TypeCode& t : kTypeCodes) {
+    if (t.dtype != dtype) continue;
+    dict += dtype_size(dtype) == 1 ? '|' : '<';
+    dict += t.code;
+  }
   dict += "', 'fortran_order': False, 'shape': (";
   for (size_t i = 0; i < shape.size(); ++i) {
     if (i > 0) dict += ", ";
@@ -376,7 +393,7 @@ void write_npy_data(const Tensor& tensor, const std::function<void(const char*, 
     sink(static_cast<const char*>(tensor.raw_data()), static_cast<size_t>(tensor.nbytes()));
     return;
   }
-  visit_dtype(tensor.dtype(), [&](auto zero) {
+  visit_any_dtype(tensor.dtype(), [&](auto zero) {
     using T = decltype(zero);
     constexpr size_t kChunk = 16384;  // elements gathered per sink call
     const T* base = tensor.data<T>();

@@ -44,6 +44,7 @@ Linear::Linear(int64_t in_features, int64_t out_features, uint64_t seed, bool bi
   }
   // nn.Linear's reset_parameters: kaiming_uniform(a=√5) on the weight is U(-1/√in, 1/√in), and
   // the bias is U(-1/√in, 1/√in).
+  detail::expect_compute_dtype(dtype, "Linear");
   const double bound = 1.0 / std::sqrt(static_cast<double>(in_features));
   weight_ = detail::uniform({out_features, in_features}, bound, detail::derive_seed(seed, 0), dtype);
   if (bias) bias_ = detail::uniform({out_features}, bound, detail::derive_seed(seed, 1), dtype);
@@ -53,6 +54,7 @@ Linear::Linear(Tensor weight, std::optional<Tensor> bias, Activation activation,
                const std::string& label)
     : weight_(weight.contiguous()), activation_(activation) {
   detail::expect_shape(weight_, {-1, -1}, label + ".weight");
+  detail::expect_compute_dtype(weight_.dtype(), label + ".weight");
   if (bias) {
     detail::expect_shape(*bias, {weight_.size(0)}, label + ".bias");
     if (bias->dtype() != weight_.dtype()) {
@@ -142,6 +144,7 @@ StateDict Linear::state_dict() const {
 LayerNorm::LayerNorm(int64_t features, double eps, DType dtype)
     : weight_(Tensor::full({features}, 1.0, dtype)), bias_(Tensor({features}, dtype)), eps_(eps) {
   if (features < 1) throw ValueError("LayerNorm: features must be >= 1");
+  detail::expect_compute_dtype(dtype, "LayerNorm");
   if (!(eps > 0)) throw ValueError("LayerNorm: eps must be > 0");
 }
 
@@ -149,6 +152,7 @@ LayerNorm::LayerNorm(Tensor weight, Tensor bias, double eps, const std::string& 
     : weight_(weight.contiguous()), bias_(bias.contiguous()), eps_(eps) {
   detail::expect_shape(weight_, {-1}, label + ".weight");
   detail::expect_shape(bias_, {weight_.size(0)}, label + ".bias");
+  detail::expect_compute_dtype(weight_.dtype(), label + ".weight");
   if (bias_.dtype() != weight_.dtype()) {
     throw DTypeError(label + ".bias and " + label + ".weight differ in dtype");
   }
@@ -172,6 +176,7 @@ StateDict LayerNorm::state_dict() const { return {{"weight", weight_}, {"bias", 
 // ---- GELU -----------------------------------------------------------------------------------
 
 Gelu::Gelu(Activation activation, DType dtype) : activation_(activation), dtype_(dtype) {
+  detail::expect_compute_dtype(dtype, "Gelu");
   if (activation != Activation::gelu && activation != Activation::gelu_erf) {
     throw ValueError(std::string("Gelu: activation must be gelu or gelu_erf, got ") +
                      activation_name(activation));

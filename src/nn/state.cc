@@ -73,6 +73,14 @@ Tensor take(const StateDict& state, const std::string& prefix, const std::string
   return it->second;
 }
 
+void expect_compute_dtype(DType dtype, const std::string& module) {
+  if (dtype != DType::f32 && dtype != DType::f64) {
+    throw DTypeError(module + ": unsupported dtype " + dtype_name(dtype) +
+                     " (the nn modules compute in float32 or float64; for a bfloat16 or int8 "
+                     "layer call tinyaccel::linear with bfloat16 or quantized weights)");
+  }
+}
+
 void expect_dtype(const Tensor& x, DType dtype, const std::string& module) {
   if (x.dtype() != dtype) {
     throw DTypeError(module + ": input is " + dtype_name(x.dtype()) + " but the parameters are " +

@@ -23,6 +23,10 @@ Tensor take(const StateDict& state, const std::string& prefix, const std::string
 // ShapeError naming `what` when t's shape differs from `shape` (-1 matches any size).
 void expect_shape(const Tensor& t, const Shape& shape, const std::string& what);
 
+// DTypeError naming the module unless dtype is float32 or float64 (the dtypes the modules
+// compute in; bfloat16 and int8 layers are tinyaccel::linear calls for now).
+void expect_compute_dtype(DType dtype, const std::string& module);
+
 // DTypeError naming the module when x's dtype differs from the parameters'.
 void expect_dtype(const Tensor& x, DType dtype, const std::string& module);
 

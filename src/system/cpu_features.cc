@@ -85,6 +85,8 @@ constexpr FeatureBit kFeatureBits[] = {
     {"avx512bw", 7, 0, Reg::ebx, 30, State::zmm},
     {"avx512vl", 7, 0, Reg::ebx, 31, State::zmm},
     {"avx512_bf16", 7, 1, Reg::eax, 5, State::zmm},
+    {"avx512_vnni", 7, 0, Reg::ecx, 11, State::zmm},
+    {"avx_vnni", 7, 1, Reg::eax, 4, State::ymm},
     {"avx512_fp16", 7, 0, Reg::edx, 23, State::zmm},
     {"amx_tile", 7, 0, Reg::edx, 24, State::tile},
     {"amx_bf16", 7, 0, Reg::edx, 22, State::tile},
@@ -125,6 +127,7 @@ CpuFeatures detect() {
       {"f16c", &CpuFeatures::f16c},            {"avx512f", &CpuFeatures::avx512f},
       {"avx512bw", &CpuFeatures::avx512bw},    {"avx512vl", &CpuFeatures::avx512vl},
       {"avx512dq", &CpuFeatures::avx512dq},    {"avx512_bf16", &CpuFeatures::avx512_bf16},
+      {"avx512_vnni", &CpuFeatures::avx512_vnni}, {"avx_vnni", &CpuFeatures::avx_vnni},
       {"avx512_fp16", &CpuFeatures::avx512_fp16}, {"amx_tile", &CpuFeatures::amx_tile},
       {"amx_bf16", &CpuFeatures::amx_bf16},    {"neon", &CpuFeatures::neon},
   };

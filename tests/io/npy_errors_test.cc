@@ -145,9 +145,11 @@ TEST(NpyErrors, MalformedHeaders) {
 
 TEST(NpyErrors, UnsupportedDTypesAreNamed) {
   const std::pair<std::string, std::string> cases[] = {
-      {"'<i4'", "'<i4' (int32)"},
+      {"'<i2'", "'<i2' (int16)"},
       {"'<i8'", "'<i8' (int64)"},
-      {"'|u1'", "'|u1' (uint8)"},
+      {"'<u2'", "'<u2' (uint16)"},
+      {"'>i4'", "'>i4' (big-endian int32)"},
+      {"'|V4'", "'|V4' (void/raw bytes)"},
       {"'<f2'", "'<f2' (float16)"},
       {"'<f16'", "'<f16' (long double)"},
       {"'<c8'", "'<c8' (complex64)"},

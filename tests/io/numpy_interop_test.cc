@@ -54,7 +54,7 @@ for version, dtype in [((2, 0), '<f4'), ((3, 0), '<f8')]:
     with open(d + '/v%d.npy' % version[0], 'wb') as f:
         np.lib.format.write_array(f, pat((2, 2), dtype), version=version)
 np.save(d + '/sliced.npy', pat((6, 4), '<f4')[::2, 1::2])
-np.save(d + '/int32.npy', np.arange(3, dtype='<i4'))
+np.save(d + '/int16.npy', np.arange(3, dtype='<i2'))
 np.save(d + '/big_endian.npy', np.arange(3, dtype='>f4'))
 np.save(d + '/half.npy', np.arange(3, dtype='<f2'))
 np.save(d + '/objects.npy', np.array([1, 'a', None], dtype=object), allow_pickle=True)
@@ -87,7 +87,7 @@ TEST(NumpyInterop, ReadsWhatNumpyWrites) {
   EXPECT_EQ(load_npy(dir.file("sliced.npy")).to_vector(),
             pattern_tensor({6, 4}, DType::f32).slice(0, 0, 6, 2).slice(1, 1, 4, 2).to_vector());
   const std::pair<const char*, const char*> rejected[] = {
-      {"int32.npy", "'<i4' (int32)"},
+      {"int16.npy", "'<i2' (int16)"},
       {"big_endian.npy", "'>f4' (big-endian float32)"},
       {"half.npy", "'<f2' (float16)"},
       {"objects.npy", "'|O' (Python objects (pickled))"},

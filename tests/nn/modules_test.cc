@@ -4,6 +4,10 @@
 
 #include <cmath>
 #include <filesystem>
+#include <functional>
+#include <optional>
+#include <utility>
+#include <vector>
 #include <string>
 
 #include "nn_test_util.hpp"
@@ -269,6 +273,32 @@ TEST(Block, ConvertsBetweenDtypes) {
   EXPECT_EQ(wide.dtype(), DType::f64);
   const Tensor x = randn({1, 5, 12}, 3);
   EXPECT_TRUE(close_to(block.forward(x), wide.forward(x.to(DType::f64)), 1e-5));
+}
+
+TEST(Modules, RefuseStorageDTypesByName) {
+  TransformerConfig cfg;
+  cfg.d_model = 8;
+  cfg.heads = 2;
+  cfg.ffn = 16;
+  const TransformerBlock block(cfg, 2);
+  for (DType dt : {DType::bf16, DType::s8}) {
+    for (const auto& [what, f] : std::vector<std::pair<std::string, std::function<void()>>>{
+             {"Linear", [&] { Linear(4, 3, 1, true, Activation::none, dt); }},
+             {"w.weight", [&] { Linear(Tensor({3, 4}, dt), std::nullopt, Activation::none, "w"); }},
+             {"LayerNorm", [&] { LayerNorm(4, 1e-5, dt); }},
+             {"Gelu", [&] { Gelu(Activation::gelu, dt); }},
+             {"Linear", [&] { Mlp(8, 16, 1, Activation::gelu, dt); }},
+             {"weight", [&] { block.to(dt); }},
+         }) {
+      try {
+        f();
+        ADD_FAILURE() << what << " accepted " << dtype_name(dt);
+      } catch (const DTypeError& e) {
+        EXPECT_NE(std::string(e.what()).find(what), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find(dtype_name(dt)), std::string::npos) << e.what();
+      }
+    }
+  }
 }
 
 }  // namespace

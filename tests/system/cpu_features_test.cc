@@ -42,7 +42,7 @@ TEST(CpuFeatures, ReportsEveryExtensionOnX86) {
   const auto all = sysinfo::feature_support();
   for (const char* name : {"sse4_2", "avx", "avx2", "fma", "f16c", "avx512f", "avx512bw",
                            "avx512vl", "avx512dq", "avx512_bf16", "avx512_fp16", "amx_tile",
-                           "amx_bf16", "amx_int8"}) {
+                           "amx_bf16", "amx_int8", "avx512_vnni", "avx_vnni"}) {
     EXPECT_NE(find_feature(all, name), nullptr) << name;
   }
   // x86-64 requires SSE2; every x86-64 CPU of the last 15 years has SSE4.2.
@@ -87,7 +87,8 @@ TEST(CpuFeatures, CpuFeaturesMirrorUsableExtensions) {
       {"fma", f.fma},              {"f16c", f.f16c},         {"avx512f", f.avx512f},
       {"avx512bw", f.avx512bw},    {"avx512vl", f.avx512vl}, {"avx512dq", f.avx512dq},
       {"avx512_bf16", f.avx512_bf16}, {"avx512_fp16", f.avx512_fp16},
-      {"amx_tile", f.amx_tile},    {"amx_bf16", f.amx_bf16}, {"neon", f.neon}};
+      {"amx_tile", f.amx_tile},    {"amx_bf16", f.amx_bf16}, {"neon", f.neon},
+      {"avx512_vnni", f.avx512_vnni}, {"avx_vnni", f.avx_vnni}};
   for (const auto& [name, value] : fields) {
     const FeatureSupport* s = find_feature(all, name);
     EXPECT_EQ(value, s != nullptr && s->usable()) << name;

@@ -15,6 +15,8 @@
 
 #include <cstdint>
 
+#include "tinyaccel/bfloat16.hpp"
+
 namespace tinyaccel::gemm {
 
 template <typename T>
@@ -47,8 +49,61 @@ struct UkernelFamily {
   PackBColumns<T> pack_b_columns = nullptr;  // null: pack_b's scalar loop
 };
 
+// ---- low precision -------------------------------------------------------------------------
+// The low-precision kernels read A in rows (a[i*lda + p], either the caller's rows in place or a
+// copy) and B from packed micro-panels whose k steps hold kGroup consecutive k values per
+// column, the operand of one dot-product instruction:
+//   panel element (k, j) at b[(k / G)·NR·G + j·G + k % G], G = the family's group,
+// zero-filled past the block's depth (rounded up to G) and width. `lda` counts A elements.
+// A kernel handles any kc >= 1: a last partial group reads only the kc % G values that exist.
+
+// bfloat16 × bfloat16 → float32: c = alpha·Σ a·b (+ beta·c when beta != 0), accumulated in
+// float32 by the ISA's dot-product instruction (its rounding, see the family's file).
+using Bf16Ukernel = void (*)(int64_t kc, const BFloat16* a, int64_t lda, const BFloat16* b,
+                             float* c, int64_t ldc, float alpha, float beta);
+
+// What an int8 kernel does with C on this K pass (the driver's passes over K).
+struct QTile {
+  bool accumulate = false;  // C holds int32 partial sums of earlier passes: add them
+  bool finish = false;      // last pass: C = float32(acc + comp[j]) · (row_scale[i] · col_scale[j])
+                            // otherwise C = acc, stored as int32 bit patterns
+  const int32_t* comp = nullptr;      // NR values: -zero_point · Σ_k b[k][j]
+  const float* col_scale = nullptr;   // NR values
+  const float* row_scale = nullptr;   // one per row of the tile
+};
+
+// uint8 × int8 → int32 (exact: K <= 65536 keeps every sum of u8·s8 products inside int32),
+// dequantized on the last pass. `a` and `b` are the family's prepared element types (uint8 and
+// int8 for dot-product families, both widened to int16 where the ISA multiplies 16-bit pairs);
+// c holds int32 or float32 as QTile says.
+using QGemmUkernel = void (*)(int64_t kc, const void* a, int64_t lda, const void* b, void* c,
+                              int64_t ldc, const QTile& tile);
+
+// Packs a kc × cols block of a B whose rows are contiguous (b[p*ld + j], cols <= NR) into one
+// micro-panel, where the generic packing loop would be slow.
+using PackBPanel = void (*)(const void* b, int64_t ld, int64_t kc, int64_t cols, void* dst);
+
+template <typename Kernel>
+struct LowpFamily {
+  const char* name = "";
+  int mr = 0, nr = 0;
+  int group = 1;        // k values per dot step (G above)
+  int a_bytes = 1;      // bytes of a prepared A element
+  int b_bytes = 1;      // bytes of a packed B element
+  bool a_in_place = true;  // the caller's A rows can be read as they are (no widening)
+  Kernel kernels[kMaxMr + 1] = {};
+  PackBPanel pack_b_rows = nullptr;  // null: the generic loop
+};
+using Bf16Family = LowpFamily<Bf16Ukernel>;
+using QGemmFamily = LowpFamily<QGemmUkernel>;
+
 // One file each under ukernels/. The avx2/avx512 ones may only be called where active_isa()
 // allows them; the kernel table is the one place that makes that choice.
+const Bf16Family& bf16_gemm_12x32_avx512bf16();
+const QGemmFamily& qs8_gemm_12x32_avx512vnni();
+const QGemmFamily& qs8_gemm_6x16_avxvnni();
+const QGemmFamily& qs8_gemm_6x16_avx2();
+const QGemmFamily& qs8_gemm_4x4_scalar();
 const UkernelFamily<float>& f32_gemm_12x32_avx512();
 const UkernelFamily<double>& f64_gemm_12x16_avx512();
 const UkernelFamily<float>& f32_gemm_6x16_avx2();
