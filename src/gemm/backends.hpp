@@ -42,9 +42,6 @@ void packed_gemm(MatrixRef<const T> a, MatrixRef<const T> b, MatrixRef<T> c,
 template <typename T>
 void blas_gemm(MatrixRef<const T> a, MatrixRef<const T> b, MatrixRef<T> c);
 
-// Sets the BLAS library's own thread count.
-void blas_set_num_threads(int n);
-
 // Applies `epilogue` to C given the plain product P = A·B (m×n): c = act(alpha·p + beta·c +
 // bias). For the backends that do not fuse it; p and c may be the same matrix.
 template <typename T>
