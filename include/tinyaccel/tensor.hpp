@@ -1,6 +1,17 @@
 // Tensor: an n-dimensional float32/float64 array with shape and strides over shared,
 // 64-byte-aligned, allocation-counted storage. Views (reshape, transpose, permute, slice) share
 // storage; contiguous() and clone() copy.
+//
+// Copying a Tensor (copy constructor, assignment, passing by value) copies its shape, strides
+// and offset and shares its elements: `Tensor b = a; b.fill_(0);` zeroes a too. The storage is
+// reference-counted (freed with the last tensor on it), so a copy is cheap and safe to hand to
+// another thread. Use clone() for independent elements.
+//
+// Threads: any number of threads may read the same tensors at once (const members, kernels'
+// inputs). Writing elements (fill_, set, copy_from, data<T>() writes, an op's `out` or in-place
+// form) while another thread reads or writes the same elements is a data race; so is
+// assigning to one Tensor object from two threads. Different Tensor objects that share
+// storage may be copied, destroyed and reshaped from different threads freely.
 #pragma once
 
 #include <cstdint>
@@ -10,6 +21,7 @@
 
 #include "tinyaccel/errors.hpp"
 
+#pragma GCC visibility push(default)
 namespace tinyaccel {
 
 enum class DType { f32, f64 };
@@ -22,7 +34,9 @@ const char* dtype_name(DType dtype);  // "float32" / "float64"
 DType parse_dtype(const std::string& name);
 std::string shape_str(const Shape& shape);  // "(2,3)"
 
-// Number of elements of a shape; ValueError on a negative dimension or int64 overflow.
+// Number of elements of a shape; ValueError on a negative dimension, or when the product of the
+// non-zero dimensions overflows int64 (as NumPy, which refuses (0, 2^63-1) too). A tensor's
+// size in bytes, its non-zero dimensions' product times the element size, must fit as well.
 int64_t shape_numel(const Shape& shape);
 
 template <typename T>
@@ -95,9 +109,13 @@ class Tensor {
   Tensor clone() const;       // always a contiguous copy
   Tensor to(DType dtype) const;  // this when dtype matches, else a converted copy
   void fill_(double value);
-  // Copies src (same shape, any dtype/strides) into this tensor's elements.
+  // Copies src (same shape, any dtype/strides) into this tensor's elements; exact when src
+  // shares memory with this tensor (src is then read from a copy). ValueError when this tensor
+  // has overlapping elements (a broadcast / stride-0 view).
   void copy_from(const Tensor& src);
 
+  // Same storage (the same buffer, views included); tensors over external memory have one
+  // storage per from_external call.
   bool shares_storage(const Tensor& other) const;
 
  private:
@@ -130,3 +148,4 @@ bool allclose(const Tensor& a, const Tensor& b, double rtol = 1e-5, double atol 
               bool equal_nan = false);
 
 }  // namespace tinyaccel
+#pragma GCC visibility pop

@@ -10,7 +10,7 @@ namespace tinyaccel::python {
 DType parse_dtype_name(const std::string& name) {
   if (name == "float32") return DType::f32;
   if (name == "float64") return DType::f64;
-  throw DTypeError("unsupported dtype '" + name + "': expected float32 or float64");
+  throw DTypeError("unsupported dtype " + quote(name) + ": expected float32 or float64");
 }
 
 void bind_system(nb::module_& m) {

@@ -54,7 +54,7 @@ class Scratch {
     if (bytes > capacity_) {
       const size_t rounded = (bytes + 63) / 64 * 64;
       data_.reset(static_cast<char*>(std::aligned_alloc(64, rounded)));
-      if (!data_) throw std::bad_alloc();
+      if (!data_) throw AllocationError("packed GEMM: cannot allocate its packing buffer");
       capacity_ = rounded;
     }
     return reinterpret_cast<T*>(data_.get());
