@@ -51,8 +51,8 @@ tinyaccel::cli::Runner setup(CLI::App& cmd) {
       "  tinyaccel gelu x.npy -o y.npy --erf         # exact (erf) form\n"
       "  TINYACCEL_ISA=avx2 tinyaccel gelu x.npy -o y.npy --threads 1\n\n"
       "Make an input with NumPy:\n"
-      "  python3 -c \"import numpy as n; n.save('x.npy', n.random.randn(2000, 2000).astype('f4'))\"") + "\n" +
-             tinyaccel::cli::kOutputFilesHelp);
+      "  python3 -c \"import numpy as n; n.save('x.npy', n.random.randn(2000, 2000).astype('f4'))\"") +
+             "\n" + tinyaccel::cli::kOutputFilesHelp);
   return [opts] {
     if (opts->threads > 0) tinyaccel::set_num_threads(opts->threads);
     const tinyaccel::Tensor x = tinyaccel::load_npy(opts->in_path);

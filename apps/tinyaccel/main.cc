@@ -77,7 +77,10 @@ std::string check_command_words(CLI::App& app, int argc, char** argv) {
     for (size_t c = 0; c < commands.size(); ++c) {
       names += (c == 0 ? "" : c + 1 == commands.size() ? " or " : ", ") + commands[c]->get_name();
     }
-    if (i == argc) return path + " needs a command: " + names;
+    if (i == argc) {
+      return level == &app ? "a command is required: " + names
+                           : "'" + path + "' needs a command: " + names;
+    }
     const std::string word = argv[i];
     if (word.empty() || word[0] == '-') return "";
     auto it = std::find_if(commands.begin(), commands.end(),

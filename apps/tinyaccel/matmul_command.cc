@@ -54,8 +54,8 @@ tinyaccel::cli::Runner setup(CLI::App& cmd) {
       "  tinyaccel matmul a.npy b.npy -o c.npy --backend naive      # the reference loop\n"
       "  tinyaccel matmul q.npy k.npy -o s.npy --backend blas --threads 1\n\n"
       "Make inputs with NumPy:\n"
-      "  python3 -c \"import numpy as n; n.save('a.npy', n.random.rand(64, 32).astype('f4'))\"") + "\n" +
-             tinyaccel::cli::kOutputFilesHelp);
+      "  python3 -c \"import numpy as n; n.save('a.npy', n.random.rand(64, 32).astype('f4'))\"") +
+             "\n" + tinyaccel::cli::kOutputFilesHelp);
   return [opts] {
     const tinyaccel::Backend backend = tinyaccel::parse_backend(opts->backend);
     if (opts->threads > 0) tinyaccel::set_num_threads(opts->threads);

@@ -31,10 +31,10 @@ void release_cached_buffers();  // returns every cached buffer to the system now
 
 // Bytes of memory this process can still get without swapping: the least of the kernel's
 // MemAvailable (/proc/meminfo), the room left under the memory limit of its cgroup and the
-// cgroups above it (v2 memory.max, v1 memory.limit_in_bytes), and under RLIMIT_AS; plus the cached buffers above, which the next
-// tensors reuse. Tensor allocations of 1 GiB and more, and model configurations as a whole
-// (nn.hpp), are checked against it before anything is allocated: AllocationError naming the
-// bytes needed and available.
+// cgroups above it (v2 memory.max, v1 memory.limit_in_bytes) and the room left under
+// RLIMIT_AS; plus the cached buffers above, which the next tensors reuse. Tensor allocations of
+// 1 GiB and more, and model configurations as a whole (nn.hpp), are checked against it before
+// anything is allocated: AllocationError naming the bytes needed and available.
 int64_t available_memory_bytes();
 
 // AllocationError "<what> needs N bytes (...), more than the M bytes (...) this process can

@@ -17,6 +17,10 @@
 //
 // Every module lists the steps of its forward pass with the cost its kernels declare
 // (layer_costs); the profiler times the same steps through scoped timers of the same names.
+//
+// Threads: forward() and every other const member only read the parameters, so one module may
+// run forward passes on several threads at once. Copying a module shares its parameter
+// tensors (tensor.hpp); to() makes converted copies.
 #pragma once
 
 #include <cstdint>

@@ -131,7 +131,7 @@ void write_and_close(int fd, const std::string& path,
   if (err != 0) fail_errno(path, err);
 }
 
-// ---- what `path` names ---------------------------------------------------------------------------
+// ---- what `path` names ---------------------------------------------------------------------
 struct Target {
   std::string path;  // after following symlinks
   bool exists = false;
@@ -168,6 +168,7 @@ Target resolve(const std::string& given) {
     std::string link(static_cast<size_t>(t.st.st_size > 0 ? t.st.st_size : PATH_MAX) + 1, '\0');
     const ssize_t n = ::readlink(t.path.c_str(), link.data(), link.size());
     if (n < 0) fail_errno(given, errno, "cannot read the symbolic link");
+    if (n == 0) fail_errno(given, ENOENT, "an empty symbolic link");
     link.resize(static_cast<size_t>(n));
     t.path = link.front() == '/' ? link : dir_of(t.path) + "/" + link;
   }
@@ -232,7 +233,9 @@ class DirFd {
 bool write_replacing(const std::string& path, const Target& t,
                      const std::function<void(std::ostream&)>& write) {
   const std::string name = name_of(t.path);
-  if (name.empty() || name == "." || name == "..") fail(path, "not a file name");
+  if (name.empty() || name == "." || name == "..") {
+    fail(path, "it does not end in a file name (expected a path like dir/name.npy)");
+  }
   DirFd dir(path, dir_of(t.path));
   const long name_max = ::fpathconf(dir.get(), _PC_NAME_MAX);
   std::string tmp;
@@ -293,7 +296,7 @@ bool write_replacing(const std::string& path, const Target& t,
 
 void write_file_atomically(const std::string& path,
                            const std::function<void(std::ostream&)>& write) {
-  if (path.empty()) throw IoError("cannot write a file with an empty path");
+  if (path.empty()) throw IoError("cannot write '': the path is empty (expected a file name)");
   if (path.find('\0') != std::string::npos) fail(path, "the path contains a NUL byte");
   // What the kernel reaches through every link, /proc's (/dev/stdout) included.
   struct stat reached {};

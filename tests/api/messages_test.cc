@@ -14,6 +14,7 @@
 #include <tinyaccel/tinyaccel.hpp>
 
 #include "io/io_test_support.hpp"
+#include "support/errors.hpp"
 #include "system/run_cli.hpp"
 
 namespace tinyaccel {
@@ -28,16 +29,7 @@ struct Case {
   std::string accepted;  // what it says is accepted (or the OS's reason)
 };
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  } catch (const std::exception& e) {
-    return std::string("not a tinyaccel::Error: ") + e.what();
-  }
-  return "no error";
-}
+using testing::error_message;
 
 // The CLI's stderr without its trailing newline (which must be its only one).
 std::string cli_error(const std::string& args, const std::string& env = "") {
@@ -71,86 +63,86 @@ TEST(Messages, Library) {
   testing::write_bytes(dir.file("int.npy"), npy_with_descr("<i4"));
   const Tensor m23 = randn({2, 3}, 1);
   check({
-      {"parse_dtype", [] { return error_of([] { parse_dtype("float16"); }); }, "'float16'",
+      {"parse_dtype", [] { return error_message([] { parse_dtype("float16"); }); }, "'float16'",
        "expected float32 (f32) or float64 (f64)"},
-      {"parse_backend", [] { return error_of([] { parse_backend("fa\nst"); }); }, "'fa\\nst'",
+      {"parse_backend", [] { return error_message([] { parse_backend("fa\nst"); }); }, "'fa\\nst'",
        "expected naive, tiled, packed, blas or auto"},
-      {"parse_isa", [] { return error_of([] { parse_isa("sse"); }); }, "'sse'",
+      {"parse_isa", [] { return error_message([] { parse_isa("sse"); }); }, "'sse'",
        "expected scalar, avx2 or avx512"},
-      {"parse_activation", [] { return error_of([] { parse_activation("tanh"); }); }, "'tanh'",
+      {"parse_activation", [] { return error_message([] { parse_activation("tanh"); }); }, "'tanh'",
        "expected none, relu, gelu or gelu_erf"},
-      {"parse_count", [] { return error_of([] { parse_count("12q"); }); }, "'12q'",
+      {"parse_count", [] { return error_message([] { parse_count("12q"); }); }, "'12q'",
        "expected a whole number >= 1"},
-      {"reshape two -1", [&] { return error_of([&] { m23.reshape({-1, -1}); }); }, "(-1,-1)",
+      {"reshape two -1", [&] { return error_message([&] { m23.reshape({-1, -1}); }); }, "(-1,-1)",
        "only one dimension may be -1"},
-      {"reshape -1 indivisible", [&] { return error_of([&] { m23.reshape({4, -1}); }); },
+      {"reshape -1 indivisible", [&] { return error_message([&] { m23.reshape({4, -1}); }); },
        "(4,-1)", "must divide 6"},
-      {"reshape count", [&] { return error_of([&] { m23.reshape({5}); }); }, "(5)",
+      {"reshape count", [&] { return error_message([&] { m23.reshape({5}); }); }, "(5)",
        "the counts must match"},
-      {"negative dimension", [] { return error_of([] { Tensor({-2}); }); }, "-2",
+      {"negative dimension", [] { return error_message([] { Tensor({-2}); }); }, "-2",
        "dimensions must be >= 0"},
-      {"too large for NumPy", [] { return error_of([] { Tensor({0, int64_t{1} << 62}); }); },
+      {"too large for NumPy", [] { return error_message([] { Tensor({0, int64_t{1} << 62}); }); },
        "(0,4611686018427387904)", "must be < 2^63"},
-      {"size()", [&] { return error_of([&] { m23.size(5); }); }, "dimension 5",
+      {"size()", [&] { return error_message([&] { m23.size(5); }); }, "dimension 5",
        "expected -2 to 1"},
-      {"get()", [&] { return error_of([&] { m23.get({0, 3}); }); }, "index 3",
+      {"get()", [&] { return error_message([&] { m23.get({0, 3}); }); }, "index 3",
        "expected -3 to 2"},
-      {"slice step", [&] { return error_of([&] { m23.slice(0, 0, 1, 0); }); }, "got 0",
+      {"slice step", [&] { return error_message([&] { m23.slice(0, 0, 1, 0); }); }, "got 0",
        "must be >= 1"},
-      {"broadcast", [&] { return error_of([&] { m23.broadcast_to({4, 3}); }); }, "(4,3)",
+      {"broadcast", [&] { return error_message([&] { m23.broadcast_to({4, 3}); }); }, "(4,3)",
        "must equal the target's or be 1"},
-      {"threads", [] { return error_of([] { set_num_threads(0); }); }, "got 0",
+      {"threads", [] { return error_message([] { set_num_threads(0); }); }, "got 0",
        "a whole number from 1 to"},
-      {"matmul shapes", [&] { return error_of([&] { matmul(m23, randn({4, 5}, 2)); }); },
+      {"matmul shapes", [&] { return error_message([&] { matmul(m23, randn({4, 5}, 2)); }); },
        "(2,3) @ (4,5)", "a.shape[-1]=3 != b.shape[-2]=4"},
-      {"matmul rank", [&] { return error_of([&] { matmul(randn({3}, 2), m23); }); }, "(3)",
+      {"matmul rank", [&] { return error_message([&] { matmul(randn({3}, 2), m23); }); }, "(3)",
        "2D+"},
-      {"tile size", [&] { return error_of([&] { tiled_matmul(m23, m23.mT(), 0); }); }, "got 0",
+      {"tile size", [&] { return error_message([&] { tiled_matmul(m23, m23.mT(), 0); }); }, "got 0",
        "must be >= 1"},
-      {"element-wise shapes", [&] { return error_of([&] { add(m23, m23.mT()); }); },
+      {"element-wise shapes", [&] { return error_message([&] { add(m23, m23.mT()); }); },
        "(2,3) vs (3,2)", "need equal shapes"},
       {"layernorm eps",
-       [&] { return error_of([&] { layernorm(m23, Tensor({3}), Tensor({3}), -1); }); },
+       [&] { return error_message([&] { layernorm(m23, Tensor({3}), Tensor({3}), -1); }); },
        "got -1", "must be >= 0"},
-      {"causal softmax", [] { return error_of([] { softmax(randn({5}, 3), 1.0, true); }); },
+      {"causal softmax", [] { return error_message([] { softmax(randn({5}, 3), 1.0, true); }); },
        "(5)", "at least 2 dimensions"},
       {"gelu out", [&] {
          Tensor out({3, 2});
-         return error_of([&] { fused_gelu(m23, out); });
+         return error_message([&] { fused_gelu(m23, out); });
        }, "(3,2)", "expected (2,3)"},
       {"fused_gemm broadcast c", [&] {
          Tensor c = Tensor({1, 3}).broadcast_to({3, 3});
-         return error_of([&] { fused_gemm(m23.mT(), m23, c); });
+         return error_message([&] { fused_gemm(m23.mT(), m23, c); });
        }, "with strides (0,1)", "must have one element per index"},
       {"attention dtype", [&] {
          Tensor out({2, 3}, DType::f64);
-         return error_of([&] { attention_into(m23, m23, m23, 1.0, false, out); });
+         return error_message([&] { attention_into(m23, m23, m23, 1.0, false, out); });
        }, "out is float64", "must be the inputs' dtype"},
       {"transformer heads", [] {
          nn::TransformerConfig c;
          c.d_model = 64;
          c.heads = 5;
-         return error_of([&] { nn::validate(c); });
+         return error_message([&] { nn::validate(c); });
        }, "heads (5)", "must divide d_model (64)"},
-      {"buffer cache", [] { return error_of([] { set_buffer_cache_limit(-1); }); }, "got -1",
+      {"buffer cache", [] { return error_message([] { set_buffer_cache_limit(-1); }); }, "got -1",
        "must be >= 0"},
-      {"given roofs", [] { return error_of([] { given_roofs(DType::f32, INFINITY, 60); }); },
+      {"given roofs", [] { return error_message([] { given_roofs(DType::f32, INFINITY, 60); }); },
        "got inf GFLOP/s", "finite numbers > 0"},
-      {"missing file", [] { return error_of([] { load_npy("/no/such/x.npy"); }); },
+      {"missing file", [] { return error_message([] { load_npy("/no/such/x.npy"); }); },
        "'/no/such/x.npy'", "No such file or directory"},
-      {"escape in header", [&] { return error_of([&] { load_npy(dir.file("esc.npy")); }); },
+      {"escape in header", [&] { return error_message([&] { load_npy(dir.file("esc.npy")); }); },
        "backslash", "plain, like '<f4'"},
-      {"unsupported dtype", [&] { return error_of([&] { load_npy(dir.file("int.npy")); }); },
+      {"unsupported dtype", [&] { return error_message([&] { load_npy(dir.file("int.npy")); }); },
        "'<i4'", "only float32 ('<f4') and float64 ('<f8') are supported"},
-      {"write a directory", [&] { return error_of([&] { save_npy(dir.path(), m23); }); },
+      {"write a directory", [&] { return error_message([&] { save_npy(dir.path(), m23); }); },
        "it is a directory", "regular files, character devices or FIFOs"},
-      {"full disk", [&] { return error_of([&] { save_npy("/dev/full", m23); }); },
+      {"full disk", [&] { return error_message([&] { save_npy("/dev/full", m23); }); },
        "'/dev/full'", "No space left on device"},
-      {"path with a newline", [&] { return error_of([&] { save_npy("/no/such\ndir/x", m23); }); },
+      {"path with a newline", [&] { return error_message([&] { save_npy("/no/such\ndir/x", m23); }); },
        "'/no/such\\ndir/x'", "No such file or directory"},
-      {"find_tensor", [&] { return error_of([&] { find_tensor({{"a", m23}}, "w"); }); }, "'w'",
+      {"find_tensor", [&] { return error_message([&] { find_tensor({{"a", m23}}, "w"); }); }, "'w'",
        "present: 'a'"},
-      {"huge tensor", [] { return error_of([] { Tensor::empty({int64_t{1} << 50}); }); },
+      {"huge tensor", [] { return error_message([] { Tensor::empty({int64_t{1} << 50}); }); },
        "needs 4503599627370496 bytes", "this process can have"},
   });
 }
@@ -164,7 +156,10 @@ TEST(Messages, Cli) {
        "expected report, info, matmul, gelu, profile, roofline or bench"},
       {"unknown subcommand", [] { return cli_error("bench bogus"); }, "'bogus'",
        "expected matmul or fusion"},
-      {"no command", [] { return cli_error(""); }, "tinyaccel needs a command", "report, info"},
+      {"no subcommand", [] { return cli_error("profile"); }, "'tinyaccel profile'",
+       "needs a command: transformer"},
+      {"no command", [] { return cli_error(""); }, "a command is required",
+       "report, info"},
       {"--threads 0", [&] { return cli_error("gelu " + x + " -o y.npy --threads 0"); },
        "got '0'", "a whole number from 1 to"},
       {"--threads word", [&] { return cli_error("gelu " + x + " -o y.npy --threads many"); },

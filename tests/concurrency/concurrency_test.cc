@@ -13,26 +13,18 @@
 
 #include "core/parallel.hpp"
 #include "io/io_test_support.hpp"
+#include "support/isa_guard.hpp"
 
 namespace tinyaccel {
 namespace {
 
 // Iterations per worker: enough to overlap every pair of calls, few enough for TSan (~10x).
-constexpr int kRounds = 6;
-
-class ThreadCountGuard {
- public:
-  ThreadCountGuard() : saved_(num_threads()) {}
-  ~ThreadCountGuard() { set_num_threads(saved_); }
-
- private:
-  int saved_;
-};
+constexpr int kRounds = 20;
 
 // Runs every job on its own thread `kRounds` times while the last thread keeps changing the
 // thread count; a job returns "" or what went wrong.
 void run_together(const std::vector<std::function<std::string()>>& jobs) {
-  ThreadCountGuard guard;
+  testing::ThreadCountGuard guard;
   std::atomic<int> running{static_cast<int>(jobs.size())};
   std::vector<std::string> failures(jobs.size());
   std::vector<std::thread> threads;

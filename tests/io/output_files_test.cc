@@ -19,6 +19,7 @@
 #include <tinyaccel/io.hpp>
 
 #include "io/io_test_support.hpp"
+#include "support/errors.hpp"
 
 namespace tinyaccel {
 namespace {
@@ -34,15 +35,6 @@ struct stat stat_of(const std::string& path) {
 }
 
 Tensor sample() { return testing::pattern_tensor({4, 5}, DType::f32); }
-
-std::string message_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const IoError& e) {
-    return e.what();
-  }
-  return "no IoError";
-}
 
 TEST(OutputFiles, NewFileTakesTheUmask) {
   TempDir dir;
@@ -116,7 +108,7 @@ TEST(OutputFiles, SymlinksAreFollowedToTheirTarget) {
   EXPECT_EQ(read_bytes(dir.file("sub/new.npy")), serialize_npy(sample()));
   // A loop is an error naming it.
   ASSERT_EQ(::symlink("loop", dir.file("loop").c_str()), 0);
-  EXPECT_NE(message_of([&] { save_npy(dir.file("loop"), sample()); }).find("symbolic links"),
+  EXPECT_NE(testing::error_message<IoError>([&] { save_npy(dir.file("loop"), sample()); }).find("symbolic links"),
             std::string::npos);
 }
 
@@ -142,7 +134,7 @@ TEST(OutputFiles, CharacterDeviceIsWrittenNeverReplaced) {
 }
 
 TEST(OutputFiles, FullDeviceReportsNoSpace) {
-  std::string message = message_of([] { save_npy("/dev/full", sample()); });
+  std::string message = testing::error_message<IoError>([] { save_npy("/dev/full", sample()); });
   EXPECT_NE(message.find("No space left on device"), std::string::npos) << message;
   EXPECT_NE(message.find("'/dev/full'"), std::string::npos) << message;
   EXPECT_TRUE(S_ISCHR(stat_of("/dev/full").st_mode));
@@ -168,17 +160,17 @@ TEST(OutputFiles, SocketDirectoryAndBlockDeviceAreRefused) {
   addr.sun_family = AF_UNIX;
   std::strncpy(addr.sun_path, sock.c_str(), sizeof addr.sun_path - 1);
   ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-  std::string message = message_of([&] { save_npy(sock, sample()); });
+  std::string message = testing::error_message<IoError>([&] { save_npy(sock, sample()); });
   EXPECT_NE(message.find("it is a socket"), std::string::npos) << message;
   EXPECT_NE(message.find("regular files, character devices or FIFOs"), std::string::npos);
   EXPECT_TRUE(S_ISSOCK(stat_of(sock).st_mode));
   ::close(fd);
   std::filesystem::create_directory(dir.path() / "d");
-  message = message_of([&] { save_npy(dir.file("d"), sample()); });
+  message = testing::error_message<IoError>([&] { save_npy(dir.file("d"), sample()); });
   EXPECT_NE(message.find("it is a directory"), std::string::npos) << message;
   if (::geteuid() == 0) {
     ASSERT_EQ(::mknod(dir.file("blk").c_str(), S_IFBLK | 0600, makedev(7, 200)), 0);
-    message = message_of([&] { save_npy(dir.file("blk"), sample()); });
+    message = testing::error_message<IoError>([&] { save_npy(dir.file("blk"), sample()); });
     EXPECT_NE(message.find("it is a block device"), std::string::npos) << message;
     EXPECT_TRUE(S_ISBLK(stat_of(dir.file("blk")).st_mode));
   }
@@ -208,7 +200,7 @@ TEST(OutputFiles, FailedWriteLeavesTheOldFileAndNoTemporary) {
   EXPECT_EQ(read_bytes(dir.file("t.npy")), "old");
   EXPECT_EQ(dir.entries(), (std::vector<std::string>{"t.npy"}));
   const std::string message =
-      message_of([&] { save_npy(std::string("a\0b", 3), sample()); });
+      testing::error_message<IoError>([&] { save_npy(std::string("a\0b", 3), sample()); });
   EXPECT_NE(message.find("NUL"), std::string::npos) << message;
 }
 

@@ -6,6 +6,7 @@
 
 #include <tinyaccel/tinyaccel.hpp>
 
+#include "support/errors.hpp"
 #include "system/run_cli.hpp"
 
 namespace tinyaccel {
@@ -13,20 +14,11 @@ namespace {
 
 using testing::run_cli;
 
-std::string value_error(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const ValueError& e) {
-    return e.what();
-  }
-  return "no ValueError";
-}
-
 TEST(Limits, ThreadCeilingIsAMultipleOfTheCpus) {
   EXPECT_EQ(max_threads(), 4 * available_cpus());
   const int before = num_threads();
   for (int bad : {0, -1, max_threads() + 1, 100000}) {
-    const std::string m = value_error([&] { set_num_threads(bad); });
+    const std::string m = testing::error_message<ValueError>([&] { set_num_threads(bad); });
     EXPECT_NE(m.find("from 1 to " + std::to_string(max_threads())), std::string::npos) << m;
     EXPECT_NE(m.find("got " + std::to_string(bad)), std::string::npos) << m;
     EXPECT_EQ(num_threads(), before);
@@ -65,14 +57,10 @@ TEST(Limits, CliThreadsOutOfRangeSayWhatIsAccepted) {
 
 TEST(Limits, HugeTensorIsRefusedBeforeAllocation) {
   const int64_t before = memory_stats().current_bytes;
-  try {
-    Tensor t = Tensor::empty({int64_t{1} << 40, 1024});  // 4 PiB
-    FAIL() << "allocated";
-  } catch (const AllocationError& e) {
-    const std::string m = e.what();
-    EXPECT_NE(m.find("needs 4503599627370496 bytes"), std::string::npos) << m;
-    EXPECT_NE(m.find("this process can have"), std::string::npos) << m;
-  }
+  const std::string m = testing::error_message<AllocationError>(
+      [] { Tensor::empty({int64_t{1} << 40, 1024}); });  // 4 PiB
+  EXPECT_NE(m.find("needs 4503599627370496 bytes"), std::string::npos) << m;
+  EXPECT_NE(m.find("this process can have"), std::string::npos) << m;
   EXPECT_EQ(memory_stats().current_bytes, before);
   EXPECT_GT(available_memory_bytes(), int64_t{1} << 20);
   EXPECT_NO_THROW(require_available_memory(1 << 20, "a test"));
@@ -84,14 +72,10 @@ TEST(Limits, OversizedModelIsRefusedBeforeAllocation) {
   config.heads = 1;
   config.ffn = 1;
   const int64_t before = memory_stats().current_bytes;
-  try {
-    nn::TransformerBlock block(config, 0);
-    FAIL() << "built";
-  } catch (const AllocationError& e) {
-    const std::string m = e.what();
-    EXPECT_NE(m.find("d_model 2147483647"), std::string::npos) << m;
-    EXPECT_NE(m.find("over 2^63 bytes"), std::string::npos) << m;
-  }
+  const std::string m =
+      testing::error_message<AllocationError>([&] { nn::TransformerBlock block(config, 0); });
+  EXPECT_NE(m.find("d_model 2147483647"), std::string::npos) << m;
+  EXPECT_NE(m.find("over 2^63 bytes"), std::string::npos) << m;
   EXPECT_EQ(memory_stats().current_bytes, before);
   // The CLI says so at once, in one line.
   const auto r =
