@@ -22,7 +22,7 @@ constexpr Backend kBackends[] = {Backend::naive, Backend::tiled, Backend::packed
                                  Backend::automatic};
 constexpr int kThreadCounts[] = {1, 2};
 
-using ThreadGuard = testing::ThreadCountGuard;
+using ThreadGuard = tinyaccel::testing::ThreadCountGuard;
 
 // a @ b with numpy.matmul broadcasting, straight from the definition, summed in long double
 // (x86-64: 64-bit significand, unit roundoff 2^-64, 2^11 times finer than float64) and rounded
