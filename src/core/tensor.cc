@@ -71,11 +71,11 @@ int64_t shape_numel(const Shape& shape) {
       throw ValueError("invalid shape " + shape_str(shape) + ": dimension " + std::to_string(d) +
                        " is negative (dimensions must be >= 0)");
     }
-    n *= d;  // cannot overflow: |n| <= nonzero, checked below
     if (d > 0 && __builtin_mul_overflow(nonzero, d, &nonzero)) {
       throw ValueError("invalid shape " + shape_str(shape) +
                        ": the product of its non-zero dimensions overflows int64");
     }
+    n *= d;  // cannot overflow: n is 0 or the product checked above
   }
   return n;
 }

@@ -299,12 +299,12 @@ Tensor read_npy(NpyInput& input, const std::string& source) {
   // element size fits in int64.
   int64_t extent = dtype_size(dtype), numel = 1;
   for (int64_t d : shape) {
-    numel *= d;  // |numel| <= extent: cannot overflow when extent does not
     if (d > 0 && __builtin_mul_overflow(extent, d, &extent)) {
       fail(source, "shape " + shape_str(shape) + " is too large for " + dtype_name(dtype) +
                        ": the non-zero dimensions' product times the element size must be "
                        "< 2^63");
     }
+    numel *= d;  // cannot overflow: numel is 0 or at most extent, checked above
   }
   const int64_t data_bytes = numel == 0 ? 0 : extent;
   const uint64_t available = total - header_offset - header_bytes;

@@ -2,13 +2,13 @@
 // queries differ between vendors.
 #include "system/blas_runtime.hpp"
 
-#include <pthread.h>
-
 #include <algorithm>
 #include <condition_variable>
 #include <cstring>
 #include <mutex>
 #include <string>
+#include <system_error>
+#include <thread>
 #include <vector>
 
 #include <cblas.h>
@@ -45,32 +45,24 @@ int try_start_threads(int count) {
   std::mutex mutex;
   std::condition_variable released;
   bool go = false;
-  auto wait = [&] {
-    std::unique_lock<std::mutex> lock(mutex);
-    released.wait(lock, [&] { return go; });
-  };
-  struct Arg {
-    decltype(wait)* fn;
-  } arg{&wait};
-  std::vector<pthread_t> started;
+  std::vector<std::thread> started;
   int err = 0;
-  for (int i = 0; i < count && err == 0; ++i) {
-    pthread_t t;
-    err = pthread_create(
-        &t, nullptr,
-        [](void* p) -> void* {
-          (*static_cast<Arg*>(p)->fn)();
-          return nullptr;
-        },
-        &arg);
-    if (err == 0) started.push_back(t);
+  try {
+    for (int i = 0; i < count; ++i) {
+      started.emplace_back([&] {
+        std::unique_lock<std::mutex> lock(mutex);
+        released.wait(lock, [&] { return go; });
+      });
+    }
+  } catch (const std::system_error& e) {
+    err = e.code().value();
   }
   {
     std::lock_guard<std::mutex> lock(mutex);
     go = true;
   }
   released.notify_all();
-  for (pthread_t t : started) pthread_join(t, nullptr);
+  for (std::thread& t : started) t.join();
   return err;
 }
 
