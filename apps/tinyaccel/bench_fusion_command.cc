@@ -37,9 +37,8 @@ tinyaccel::cli::Runner setup(CLI::App& cmd) {
                  "Ops (default: all): " + joined(tinyaccel::fusion_op_names()))
       ->delimiter(',');
   cmd.add_option("--dtype", opts->dtype, "float32 (f32) or float64 (f64)")->capture_default_str();
-  cmd.add_option("--threads", opts->bench.threads,
-                 "Threads (default: TINYACCEL_NUM_THREADS, else all CPUs)")
-      ->check(CLI::PositiveNumber);
+  tinyaccel::cli::add_threads_option(cmd, opts->bench.threads,
+                                   "Threads (default: TINYACCEL_NUM_THREADS, else all CPUs)");
   cmd.add_flag("--quick", opts->bench.quick, "Three sizes, shorter timing: a smoke run");
   cmd.add_flag("--json", opts->json, "One JSON document on stdout");
   cmd.add_flag("--csv", opts->csv, "CSV rows on stdout");

@@ -26,27 +26,27 @@ tinyaccel::cli::Runner setup(CLI::App& cmd) {
   auto opts = std::make_shared<Options>();
   cmd.add_option("--sizes", opts->bench.sizes,
                  "Square sizes N (M=K=N) to run (default 64 128 256 512 1024 2048)")
-      ->check(CLI::PositiveNumber)
+      ->check(tinyaccel::cli::whole_number(1))
       ->delimiter(',');
   cmd.add_option("--shapes", opts->shapes,
                  "Rectangular problems MxKxN (A is MxK, B is KxN), or 'transformer' for "
                  "512x768x3072, 1x768x768 and 128x4096x4096")
       ->delimiter(',');
   cmd.add_option("--dtype", opts->dtype, "float32 (f32) or float64 (f64)")->capture_default_str();
-  cmd.add_option("--threads", opts->bench.threads,
-                 "Threads for every backend (default: TINYACCEL_NUM_THREADS, else all CPUs)")
-      ->check(CLI::PositiveNumber);
+  tinyaccel::cli::add_threads_option(cmd, opts->bench.threads,
+                                   "Threads for every backend (default: TINYACCEL_NUM_THREADS, "
+                                   "else all CPUs)");
   cmd.add_option("--backends", opts->backends,
                  "Backends to compare (naive, tiled, packed, blas, auto)")
       ->delimiter(',')
       ->capture_default_str();
   cmd.add_option("--repeats", opts->bench.repeats, "Minimum timed samples per backend and size")
-      ->check(CLI::PositiveNumber)
+      ->check(tinyaccel::cli::whole_number(1))
       ->capture_default_str();
   cmd.add_option("--naive-max-gflop", opts->naive_max_gflop,
                  "Run naive and tiled only where one call is at most this many GFLOP "
                  "(default 2.5; --quick 0.04)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(tinyaccel::cli::finite_number(0, true));
   cmd.add_flag(
       "--quick", opts->bench.quick,
       "A short run: sizes 64 256 512 1024 and 1x768x768, naive and tiled up to 256 (seconds)");

@@ -12,7 +12,9 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <cstdint>
 #include <functional>
+#include <string>
 
 namespace tinyaccel::cli {
 
@@ -29,5 +31,22 @@ bool register_command(int order, const char* name, const char* description, Comm
 
 // Exit status for bad arguments, bad input files and any library error.
 inline constexpr int kUsageError = 2;
+
+// The --help paragraph on how output files are written (tinyaccel/io.hpp's
+// write_file_atomically), for every command that writes one.
+inline constexpr const char* kOutputFilesHelp =
+    "Output files: a regular file is replaced atomically (written beside it, then renamed),\n"
+    "keeping its mode, owner and group; a symbolic link's target is written; a character\n"
+    "device or FIFO (/dev/null, /dev/stdout, a named pipe) is written directly, never\n"
+    "replaced; a directory, block device or socket is refused. A write that fails or is\n"
+    "interrupted (Ctrl-C, SIGTERM) leaves no temporary behind.\n";
+
+// Option checks whose messages name the value given and what is accepted, in words
+// ("--seq: must be a whole number >= 1, got '0'"), checked on the text before it is converted.
+CLI::Validator whole_number(uint64_t min, uint64_t max = INT64_MAX);
+CLI::Validator finite_number(double min, bool min_allowed);  // > min, or >= min when allowed
+
+// --threads N into `threads` (left 0 when not given), 1 to tinyaccel::max_threads().
+CLI::Option* add_threads_option(CLI::App& cmd, int& threads, const std::string& help);
 
 }  // namespace tinyaccel::cli

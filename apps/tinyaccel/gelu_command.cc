@@ -29,8 +29,7 @@ tinyaccel::cli::Runner setup(CLI::App& cmd) {
   cmd.add_option("X", opts->in_path, "Input: a .npy file, float32 or float64, any shape")
       ->required();
   cmd.add_option("-o,--output", opts->out_path,
-                 "Where to write GELU(X) (.npy, same shape and dtype); written atomically, "
-                 "untouched on any error")
+                 "Where to write GELU(X) (.npy, same shape and dtype): see Output files below")
       ->required();
   auto* unfused = cmd.add_flag("--unfused", opts->unfused,
                                "Eager execution: the tanh formula's 8 passes, each materialized");
@@ -39,10 +38,9 @@ tinyaccel::cli::Runner setup(CLI::App& cmd) {
                                  "Scalar reference in double (slow; what the tests compare to)");
   unfused->excludes(erf)->excludes(reference);
   erf->excludes(reference);
-  cmd.add_option("--threads", opts->threads,
-                 "Threads (default: TINYACCEL_NUM_THREADS, else all CPUs)")
-      ->check(CLI::PositiveNumber);
-  cmd.footer(
+  tinyaccel::cli::add_threads_option(cmd, opts->threads,
+                                   "Threads (default: TINYACCEL_NUM_THREADS, else all CPUs)");
+  cmd.footer(std::string(
       "Default: the fused tanh form 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))) in one pass.\n"
       "float32 agrees with the float64 formula within 1e-6 + 1e-5·|ref| for every finite\n"
       "input; GELU(+inf) = +inf, GELU(-inf) = 0, NaN stays NaN. Prints one summary line with\n"
@@ -53,7 +51,8 @@ tinyaccel::cli::Runner setup(CLI::App& cmd) {
       "  tinyaccel gelu x.npy -o y.npy --erf         # exact (erf) form\n"
       "  TINYACCEL_ISA=avx2 tinyaccel gelu x.npy -o y.npy --threads 1\n\n"
       "Make an input with NumPy:\n"
-      "  python3 -c \"import numpy as n; n.save('x.npy', n.random.randn(2000, 2000).astype('f4'))\"");
+      "  python3 -c \"import numpy as n; n.save('x.npy', n.random.randn(2000, 2000).astype('f4'))\"") +
+             "\n" + tinyaccel::cli::kOutputFilesHelp);
   return [opts] {
     if (opts->threads > 0) tinyaccel::set_num_threads(opts->threads);
     const tinyaccel::Tensor x = tinyaccel::load_npy(opts->in_path);

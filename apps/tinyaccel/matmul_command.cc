@@ -39,14 +39,14 @@ tinyaccel::cli::Runner setup(CLI::App& cmd) {
   cmd.add_option("B", opts->b_path, "Right operand: a .npy file, float32 or float64, rank >= 2")
       ->required();
   cmd.add_option("-o,--output", opts->out_path,
-                 "Where to write A @ B (.npy); written atomically, untouched on any error")
+                 "Where to write A @ B (.npy): see Output files below")
       ->required();
   cmd.add_option("--backend", opts->backend, "One of: " + backend_names())
       ->capture_default_str();
-  cmd.add_option("--threads", opts->threads,
-                 "Threads for every backend (default: TINYACCEL_NUM_THREADS, else all CPUs)")
-      ->check(CLI::PositiveNumber);
-  cmd.footer(
+  tinyaccel::cli::add_threads_option(cmd, opts->threads,
+                                   "Threads for every backend (default: TINYACCEL_NUM_THREADS, "
+                                   "else all CPUs)");
+  cmd.footer(std::string(
       "Follows numpy.matmul for rank >= 2: batch dimensions broadcast, float32 x float64 gives\n"
       "float64. Prints one summary line; errors are one line on stderr with exit status 2.\n\n"
       "Examples:\n"
@@ -54,7 +54,8 @@ tinyaccel::cli::Runner setup(CLI::App& cmd) {
       "  tinyaccel matmul a.npy b.npy -o c.npy --backend naive      # the reference loop\n"
       "  tinyaccel matmul q.npy k.npy -o s.npy --backend blas --threads 1\n\n"
       "Make inputs with NumPy:\n"
-      "  python3 -c \"import numpy as n; n.save('a.npy', n.random.rand(64, 32).astype('f4'))\"");
+      "  python3 -c \"import numpy as n; n.save('a.npy', n.random.rand(64, 32).astype('f4'))\"") +
+             "\n" + tinyaccel::cli::kOutputFilesHelp);
   return [opts] {
     const tinyaccel::Backend backend = tinyaccel::parse_backend(opts->backend);
     if (opts->threads > 0) tinyaccel::set_num_threads(opts->threads);

@@ -4,6 +4,7 @@
 
 #include <iostream>
 #include <memory>
+#include <string>
 
 #include <tinyaccel/io.hpp>
 #include <tinyaccel/profiler.hpp>
@@ -28,15 +29,15 @@ tinyaccel::cli::Runner setup(CLI::App& cmd) {
   auto opts = std::make_shared<Options>();
   auto& run = opts->run;
   cmd.add_option("--d-model", run.config.d_model, "Model width")->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(tinyaccel::cli::whole_number(1));
   cmd.add_option("--heads", run.config.heads, "Attention heads (must divide --d-model)")
-      ->capture_default_str()->check(CLI::PositiveNumber);
+      ->capture_default_str()->check(tinyaccel::cli::whole_number(1));
   cmd.add_option("--ffn", run.config.ffn, "MLP hidden width")->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(tinyaccel::cli::whole_number(1));
   cmd.add_option("--seq", run.seq, "Sequence length")->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(tinyaccel::cli::whole_number(1));
   cmd.add_option("--batch", run.batch, "Batch size")->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(tinyaccel::cli::whole_number(1));
   cmd.add_flag("--causal", run.config.causal, "Mask attention to earlier positions");
   cmd.add_option("--activation", opts->activation,
                  "MLP activation: gelu_erf (exact, what PyTorch's 'gelu' is) or gelu (tanh form)")
@@ -44,24 +45,26 @@ tinyaccel::cli::Runner setup(CLI::App& cmd) {
   cmd.add_option("--weights", run.weights,
                  "Load weights from a .npz with PyTorch TransformerEncoderLayer state_dict names "
                  "(d_model and ffn then come from the file)");
-  cmd.add_option("--seed", run.seed, "Seed for random weights and input")->capture_default_str();
+  cmd.add_option("--seed", run.seed, "Seed for random weights and input")->capture_default_str()
+      ->check(tinyaccel::cli::whole_number(0, UINT64_MAX));
   cmd.add_option("--dtype", opts->dtype, "float32 (f32) or float64 (f64)")->capture_default_str();
   cmd.add_flag("--naive", opts->naive, "Run the naive twin (reference kernels only): slow");
-  cmd.add_option("--threads", opts->threads,
-                 "Threads (default: TINYACCEL_NUM_THREADS, else all CPUs)")
-      ->check(CLI::PositiveNumber);
+  tinyaccel::cli::add_threads_option(cmd, opts->threads,
+                                   "Threads (default: TINYACCEL_NUM_THREADS, else all CPUs)");
   cmd.add_option("--iterations", run.profile.iterations, "Timed forward passes")
-      ->capture_default_str()->check(CLI::PositiveNumber);
+      ->capture_default_str()->check(tinyaccel::cli::whole_number(1));
   cmd.add_option("--warmup", run.profile.warmup, "Untimed forward passes first")
-      ->capture_default_str()->check(CLI::NonNegativeNumber);
+      ->capture_default_str()->check(tinyaccel::cli::whole_number(0));
   cmd.add_option("--json", opts->json_path, "Also write the profile as JSON to this file");
   cmd.add_option("--peak-gflops", opts->peak_gflops,
                  "Place layers under this compute ceiling instead of probing it (with "
-                 "--bandwidth-gbs)");
+                 "--bandwidth-gbs)")
+      ->check(tinyaccel::cli::finite_number(0, false));
   cmd.add_option("--bandwidth-gbs", opts->bandwidth_gbs,
                  "Place layers under this single memory ceiling instead of probing (with "
-                 "--peak-gflops)");
-  cmd.footer(
+                 "--peak-gflops)")
+      ->check(tinyaccel::cli::finite_number(0, false));
+  cmd.footer(std::string(
       "The block is y = x + SelfAttn(LN1(x)); out = y + MLP(LN2(y)), PyTorch's\n"
       "TransformerEncoderLayer(norm_first=True, activation='gelu', batch_first=True) in eval mode.\n"
       "Each layer is timed by its scoped timer (median over --iterations passes); its FLOPs and\n"
@@ -75,7 +78,8 @@ tinyaccel::cli::Runner setup(CLI::App& cmd) {
       "  tinyaccel profile transformer --seq 128 --threads 2 --json profile.json\n"
       "  tinyaccel profile transformer --weights layer.npz --heads 12 --causal\n"
       "  tinyaccel profile transformer --naive --seq 64 --iterations 2\n"
-      "  tinyaccel profile transformer --peak-gflops 230 --bandwidth-gbs 60 --seq 128");
+      "  tinyaccel profile transformer --peak-gflops 230 --bandwidth-gbs 60 --seq 128") + "\n" +
+             tinyaccel::cli::kOutputFilesHelp);
   return [opts] {
     auto& run = opts->run;
     run.config.dtype = tinyaccel::parse_dtype(opts->dtype);

@@ -27,20 +27,19 @@ tinyaccel::cli::Runner setup(CLI::App& cmd) {
   cmd.add_option("--out", opts->out, "Report directory (created; files in it are replaced)")
       ->capture_default_str();
   cmd.add_flag("--quick", opts->quick, "Smaller sizes and fewer repeats (~1 minute): a smoke run");
-  cmd.add_option("--threads", opts->threads,
-                 "Threads (default: TINYACCEL_NUM_THREADS, else all CPUs)")
-      ->check(CLI::PositiveNumber);
+  tinyaccel::cli::add_threads_option(cmd, opts->threads,
+                                   "Threads (default: TINYACCEL_NUM_THREADS, else all CPUs)");
   cmd.add_option("--seq", opts->seq, "Transformer sequence length (default 512; quick 128)")
-      ->check(CLI::PositiveNumber);
+      ->check(tinyaccel::cli::whole_number(1));
   cmd.add_option("--naive-seq", opts->naive_seq,
                  "Sequence length for the naive-vs-accelerated comparison (default 128; quick 32)")
-      ->check(CLI::PositiveNumber);
+      ->check(tinyaccel::cli::whole_number(1));
   cmd.add_option("--sections", opts->sections,
                  "Run only these sections (default: all): system, roofline, matmul, fusion, "
                  "transformer")
       ->delimiter(',');
   cmd.add_flag("--no-plots", opts->no_plots, "Write no charts (no gnuplot needed)");
-  cmd.footer(
+  cmd.footer(std::string(
       "Sections, in order: machine (system info) → roofline (quick probes, kernels placed) →\n"
       "matmul scaling across backends → fusion (fused vs unfused element-wise kernels) →\n"
       "transformer block profile (per layer, on the roofline) and naive twin vs accelerated.\n"
@@ -54,7 +53,8 @@ tinyaccel::cli::Runner setup(CLI::App& cmd) {
       "  tinyaccel report\n"
       "  tinyaccel report --quick --out /tmp/report\n"
       "  tinyaccel report --threads 2 --out report-2t\n"
-      "  tinyaccel report --quick --sections system,fusion --no-plots --out /tmp/fusion");
+      "  tinyaccel report --quick --sections system,fusion --no-plots --out /tmp/fusion") + "\n" +
+             tinyaccel::cli::kOutputFilesHelp);
   return [opts] {
     tinyaccel::ReportOptions options = tinyaccel::default_report_options(opts->quick);
     options.out_dir = opts->out;

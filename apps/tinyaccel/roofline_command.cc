@@ -2,6 +2,8 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -34,8 +36,8 @@ void run_probe(const std::string& spec, int threads) {
   const size_t colon = spec.find(':');
   const std::string what = spec.substr(0, colon);
   const std::string rest = colon == std::string::npos ? "" : spec.substr(colon + 1);
-  const std::string usage = "bad --probe '" + spec +
-                            "': expected peak:<scalar|avx2|avx512>:<f32|f64> or "
+  const std::string usage = "bad --probe " + tinyaccel::quote(spec) +
+                            ": expected peak:<scalar|avx2|avx512>:<f32|f64> or "
                             "<read|copy|triad>[_nt]:<size>";
   if (what == "peak") {
     const size_t c2 = rest.find(':');
@@ -71,9 +73,10 @@ void check_output(const std::string& path, const char* what) {
   const std::filesystem::path p(path);
   const std::filesystem::path dir = p.has_parent_path() ? p.parent_path() : ".";
   if (!std::filesystem::is_directory(dir) || access(dir.c_str(), W_OK) != 0) {
-    throw tinyaccel::IoError(fmt::format("cannot write {} '{}': directory '{}' is missing or not "
+    throw tinyaccel::IoError(fmt::format("cannot write {} {}: directory {} is missing or not "
                                          "writable",
-                                         what, path, dir.string()));
+                                         what, tinyaccel::quote(path),
+                                         tinyaccel::quote(dir.string())));
   }
 }
 
@@ -85,9 +88,9 @@ bool ends_with(const std::string& s, const char* suffix) {
 tinyaccel::cli::Runner setup(CLI::App& cmd) {
   auto opts = std::make_shared<Options>();
   cmd.add_flag("--quick", opts->quick, "Fewer sizes and shorter probes: under a minute");
-  cmd.add_option("--threads", opts->threads,
-                 "Threads for probes and kernels (default: TINYACCEL_NUM_THREADS or all CPUs)")
-      ->check(CLI::PositiveNumber);
+  tinyaccel::cli::add_threads_option(cmd, opts->threads,
+                                   "Threads for probes and kernels (default: "
+                                   "TINYACCEL_NUM_THREADS or all CPUs)");
   cmd.add_option("--json", opts->json, "Write metadata, ceilings, sweeps and kernel points as JSON");
   cmd.add_option("--csv", opts->csv, "Write one CSV row per placed kernel");
   cmd.add_option("--plot", opts->plot, "Draw the roofline with gnuplot (F.svg or F.png)");
@@ -99,7 +102,8 @@ tinyaccel::cli::Runner setup(CLI::App& cmd) {
                  "Run only this probe for ~1 s and print one line (repeatable): "
                  "peak:<isa>:<f32|f64> or <read|copy|triad>[_nt]:<size> "
                  "(e.g. copy:1GB, read:32KiB)");
-  cmd.footer(R"(Measures the ceilings of this machine and places the kernels under them:
+  cmd.footer(std::string(
+R"(Measures the ceilings of this machine and places the kernels under them:
   compute   FMA throughput per instruction set (scalar, avx2, avx512) and dtype, 1..N threads
   memory    read, copy and triad bandwidth (normal and non-temporal stores) from 4 KiB to
             8x the L3 (>= 256 MiB), threads pinned; L1/L2/L3/DRAM found as plateaus
@@ -123,7 +127,8 @@ Examples:
 a bare K, M or G is binary (64K = 64KiB = 65536 bytes); kB, MB, GB are decimal (64kB = 64000,
 1GB = 1e9, likwid-bench's spelling); KiB, MiB, GiB binary (1GiB = 2^30).
 
-'--json -' and '--csv -' print to stdout instead of the tables.)");
+'--json -' and '--csv -' print to stdout instead of the tables.)") + "\n" +
+             tinyaccel::cli::kOutputFilesHelp);
   return [opts] {
     if (!opts->probes.empty()) {
       const int threads = opts->threads > 0 ? opts->threads : tinyaccel::num_threads();
@@ -131,7 +136,8 @@ a bare K, M or G is binary (64K = 64KiB = 65536 bytes); kB, MB, GB are decimal (
       return 0;
     }
     if (!opts->plot.empty() && !ends_with(opts->plot, ".svg") && !ends_with(opts->plot, ".png")) {
-      throw tinyaccel::ValueError("--plot '" + opts->plot + "' must end in .svg or .png");
+      throw tinyaccel::ValueError("--plot " + tinyaccel::quote(opts->plot) +
+                                  " must end in .svg or .png");
     }
     if (opts->json != "-") check_output(opts->json, "JSON");
     if (opts->csv != "-") check_output(opts->csv, "CSV");
@@ -147,7 +153,10 @@ a bare K, M or G is binary (64K = 64KiB = 65536 bytes); kB, MB, GB are decimal (
     tinyaccel::RooflineReport report;
     if (!opts->from.empty()) {
       std::ifstream in(opts->from);
-      if (!in) throw tinyaccel::IoError("cannot read '" + opts->from + "'");
+      if (!in) {
+        throw tinyaccel::IoError("cannot read " + tinyaccel::quote(opts->from) + ": " +
+                                 std::strerror(errno));
+      }
       std::stringstream text;
       text << in.rdbuf();
       report = tinyaccel::roofline_from_json(text.str());

@@ -3,6 +3,7 @@
 
 #include <string>
 
+#pragma GCC visibility push(default)
 namespace tinyaccel {
 
 enum class Activation {
@@ -17,3 +18,4 @@ const char* activation_name(Activation act);  // "none", "relu", "gelu", "gelu_e
 Activation parse_activation(const std::string& name);
 
 }  // namespace tinyaccel
+#pragma GCC visibility pop

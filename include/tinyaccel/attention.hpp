@@ -14,12 +14,14 @@
 #include "tinyaccel/cost.hpp"
 #include "tinyaccel/tensor.hpp"
 
+#pragma GCC visibility push(default)
 namespace tinyaccel {
 
 Tensor attention(const Tensor& q, const Tensor& k, const Tensor& v, double scale = 1.0,
                  bool causal = false);
 // Into `out` of shape (..., Lq, Dv) and the inputs' dtype, any strides: e.g. a permuted view
 // of a (batch, seq, heads·Dv) buffer, so the heads land side by side without a copy.
+// ValueError when out shares memory with q, k or v, or has overlapping elements (stride 0).
 void attention_into(const Tensor& q, const Tensor& k, const Tensor& v, double scale,
                     bool causal, Tensor& out);
 
@@ -35,3 +37,4 @@ Tensor attention(const Tensor& q, const Tensor& k, const Tensor& v, double scale
 }  // namespace naive
 
 }  // namespace tinyaccel
+#pragma GCC visibility pop

@@ -16,6 +16,7 @@
 #include "tinyaccel/tensor.hpp"
 #include "tinyaccel/timing.hpp"
 
+#pragma GCC visibility push(default)
 namespace tinyaccel {
 
 using ProgressFn = std::function<void(const std::string&)>;
@@ -168,3 +169,4 @@ std::string fusion_bench_text(const FusionBench& bench);
 std::string fusion_bench_csv(const FusionBench& bench);
 
 }  // namespace tinyaccel
+#pragma GCC visibility pop

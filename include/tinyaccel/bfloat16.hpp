@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdint>
 
+#pragma GCC visibility push(default)
 namespace tinyaccel {
 
 struct BFloat16 {
@@ -57,3 +58,4 @@ inline BFloat16 to_bfloat16(double x) {
 }
 
 }  // namespace tinyaccel
+#pragma GCC visibility pop

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 
+#pragma GCC visibility push(default)
 namespace tinyaccel {
 
 struct OpCost {
@@ -17,3 +18,4 @@ struct OpCost {
 };
 
 }  // namespace tinyaccel
+#pragma GCC visibility pop

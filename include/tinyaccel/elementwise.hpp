@@ -8,8 +8,10 @@
 // Common contract:
 // - Inputs may have any strides (views); results are new contiguous tensors of the input's
 //   shape and dtype. Out-parameter forms (`out` argument) require `out` to be contiguous with
-//   the result's shape and dtype (ShapeError / DTypeError otherwise) and may alias an input
-//   exactly (same storage, same layout). In-place forms (`name_`) require a contiguous tensor.
+//   the result's shape and dtype (ShapeError / DTypeError otherwise) and may share memory with
+//   an input in any way: an input that overlaps `out` other than exactly (same elements, same
+//   layout) is read from a copy, so the result is always exact. In-place forms (`name_`)
+//   require a contiguous tensor.
 // - Binary ops require equal shapes (ShapeError naming both); mixed f32/f64 promote to f64.
 // - NaN in gives NaN out; ±Inf follow the formula's limits.
 // - Results are deterministic for a given thread count (static partition, fixed reduction order).
@@ -21,6 +23,7 @@
 #include "tinyaccel/cost.hpp"
 #include "tinyaccel/tensor.hpp"
 
+#pragma GCC visibility push(default)
 namespace tinyaccel {
 
 // ---- GELU ----------------------------------------------------------------------------------
@@ -124,3 +127,4 @@ OpCost mul_cost(int64_t numel, DType dtype);
 OpCost add_mul_cost(int64_t numel, DType dtype, bool fused = true);
 
 }  // namespace tinyaccel
+#pragma GCC visibility pop

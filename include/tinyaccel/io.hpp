@@ -24,8 +24,9 @@
 //
 // Write: always format 1.0 (2.0 only for a header over 64 KiB), C order, little-endian, the
 // header padded to a multiple of 64 bytes like NumPy. Strided views are written in logical
-// (row-major) order. Files are written atomically: readers see the old file or the new one,
-// and a failed write leaves neither a partial file nor a temporary behind.
+// (row-major) order. Files are written by write_file_atomically (below): readers of a regular
+// file see the old file or the new one, and a failed write leaves neither a partial file nor a
+// temporary behind.
 #pragma once
 
 #include <cstddef>
@@ -37,6 +38,7 @@
 
 #include "tinyaccel/tensor.hpp"
 
+#pragma GCC visibility push(default)
 namespace tinyaccel {
 
 Tensor load_npy(const std::string& path);
@@ -62,11 +64,33 @@ std::string serialize_npz(const NamedTensors& tensors, bool compressed = false);
 // The tensor called `name`; ValueError listing the names present when there is none.
 const Tensor& find_tensor(const NamedTensors& tensors, const std::string& name);
 
-// Writes a file so that readers see either the old file or the complete new one, never a part:
-// the content goes to a temporary in the same directory, is flushed, then renamed over `path`.
-// On any failure the temporary is removed and IoError names the path.
+// Writes an output file. What happens depends on what `path` names (after following symbolic
+// links, a dangling one to the file it names):
+//   nothing          a new file, 0666 less the umask, written to a temporary in the same
+//                    directory and renamed into place: readers see no file or the whole file;
+//   a regular file   the same, atomically, the new file taking the old one's owner, group and
+//                    permission bits (never looser). When the old file has other hard links, or
+//                    this process cannot give a new file its owner and group (not root, not the
+//                    owner), it is rewritten in place instead, which keeps all of that but is
+//                    not atomic. A file this process may not write is refused, as a direct
+//                    write would be;
+//   a character device or a FIFO (/dev/null, /dev/stdout, a named pipe)
+//                    opened and written; never replaced, truncated or removed;
+//   a regular file reached through /proc (/dev/stdout redirected to a file)
+//                    opened through the link and rewritten in place;
+//   anything else (a directory, a block device, a socket)
+//                    refused.
+// The temporary is ".<start of the name>.XXXXXX": never longer than the final name (or 16
+// bytes), so it fits wherever the final name fits. On any failure it is removed and IoError
+// names the path and the reason (the OS's, e.g. "No space left on device").
 void write_file_atomically(const std::string& path,
                            const std::function<void(std::ostream&)>& write);
 void write_file_atomically(const std::string& path, const std::string& content);
 
+// Removes the temporaries of the writes in progress: for a signal handler that then ends the
+// process (the CLI's, on SIGINT, SIGTERM, SIGHUP and SIGPIPE). Async-signal-safe; a write it
+// interrupted fails later if the process goes on.
+void remove_partial_outputs() noexcept;
+
 }  // namespace tinyaccel
+#pragma GCC visibility pop

@@ -22,6 +22,7 @@
 #include "tinyaccel/quantize.hpp"
 #include "tinyaccel/tensor.hpp"
 
+#pragma GCC visibility push(default)
 namespace tinyaccel {
 
 enum class Backend {
@@ -45,7 +46,9 @@ Tensor tiled_matmul(const Tensor& a, const Tensor& b, int64_t tile_size = 64);
 
 // The fused GEMM: C = act(alpha·A·B + beta·C + bias), computed in place in `c`.
 //   a: (m, k), b: (k, n), c: (m, n), all 2-D, any strides (views, transposes: no copies);
-//   bias: (n,) added to every row, or none. c must not overlap a, b or bias.
+//   bias: (n,) added to every row, or none. a, b or bias may share memory with c (even be c):
+//   they are then read from a copy, so the result is exact. c must have one element per index
+//   (ValueError for a broadcast / stride-0 view).
 //   beta == 0 means c's old contents are ignored entirely (NaN/garbage in c does not leak).
 //   The epilogue (beta, bias, act) is applied to each output tile while it is in cache.
 //   Backend::packed (and automatic) fuse it; naive/tiled/blas compute the product first and
@@ -119,12 +122,5 @@ std::string describe_backend_choice();
 // float32 result counts 4 bytes an element).
 OpCost matmul_cost(const Shape& a, const Shape& b, DType dtype);
 
-// Which BLAS this build links: vendor, version/config string and its current thread count.
-struct BlasInfo {
-  std::string vendor;
-  std::string config;  // starts with the library's name and version ("OpenBLAS 0.3.21 ...")
-  int threads = 0;
-};
-BlasInfo blas_info();
-
 }  // namespace tinyaccel
+#pragma GCC visibility pop

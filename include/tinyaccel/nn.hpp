@@ -17,6 +17,10 @@
 //
 // Every module lists the steps of its forward pass with the cost its kernels declare
 // (layer_costs); the profiler times the same steps through scoped timers of the same names.
+//
+// Threads: forward() and every other const member only read the parameters, so one module may
+// run forward passes on several threads at once. Copying a module shares its parameter
+// tensors (tensor.hpp); to() makes converted copies.
 #pragma once
 
 #include <cstdint>
@@ -30,6 +34,7 @@
 #include "tinyaccel/cost.hpp"
 #include "tinyaccel/tensor.hpp"
 
+#pragma GCC visibility push(default)
 namespace tinyaccel::nn {
 
 enum class Path { accelerated, naive };
@@ -78,7 +83,8 @@ class Linear : public Module {
   std::string name() const override { return "linear"; }
   Tensor forward(const Tensor& x, Path path = Path::accelerated) const override;
   // out += act(x·Wᵀ + b), in place, the add folded into the GEMM (beta = 1). `out` must be
-  // contiguous with the output's shape and dtype and must not overlap x (ShapeError/DTypeError).
+  // contiguous with the output's shape and dtype (ShapeError/DTypeError); x may share memory
+  // with it (x is then read from a copy).
   void forward_accumulate(const Tensor& x, Tensor& out, Path path = Path::accelerated) const;
   Shape output_shape(const Shape& input) const override;
   std::vector<LayerCost> layer_costs(const Shape& input) const override;
@@ -217,6 +223,16 @@ struct TransformerConfig {
 // ValueError naming the field when a size is < 1, heads does not divide d_model, or eps <= 0.
 void validate(const TransformerConfig& config);
 
+// Memory a block of this configuration needs, in bytes: its parameters, and an upper bound on
+// what one forward pass on a (batch, seq, d_model) input allocates (every intermediate and the
+// result; on the naive path also the materialized attention scores). Saturates at INT64_MAX.
+struct BlockMemory {
+  int64_t parameter_bytes = 0;
+  int64_t forward_bytes = 0;
+};
+BlockMemory block_memory(const TransformerConfig& config, int64_t batch, int64_t seq,
+                         Path path = Path::accelerated);
+
 // Pre-LN transformer encoder block:
 //   y   = x + SelfAttn(LN1(x))
 //   out = y + MLP(LN2(y))
@@ -225,7 +241,9 @@ void validate(const TransformerConfig& config);
 class TransformerBlock : public Module {
  public:
   // Seeded-random weights with PyTorch's initialization (xavier-uniform in_proj, zero attention
-  // biases, nn.Linear's uniform init, LayerNorm 1/0).
+  // biases, nn.Linear's uniform init, LayerNorm 1/0). validate()'s errors; AllocationError
+  // naming the bytes needed and available, before anything is allocated, when the parameters
+  // exceed available_memory_bytes() (memory.hpp).
   TransformerBlock(const TransformerConfig& config, uint64_t seed);
   // Weights from a state_dict with PyTorch's TransformerEncoderLayer names:
   //   self_attn.in_proj_weight (3d,d)  self_attn.in_proj_bias (3d)
@@ -261,3 +279,4 @@ TransformerBlock load_transformer_block(const std::string& npz_path,
 void save_transformer_block(const TransformerBlock& block, const std::string& npz_path);
 
 }  // namespace tinyaccel::nn
+#pragma GCC visibility pop

@@ -12,6 +12,7 @@
 #include "tinyaccel/cost.hpp"
 #include "tinyaccel/tensor.hpp"
 
+#pragma GCC visibility push(default)
 namespace tinyaccel {
 
 // The tensors an op case reads, for a (rows, cols) problem: x, r, c of shape (rows, cols);
@@ -63,3 +64,4 @@ const OpCase& find_op_case(const std::string& name);
 std::vector<std::string> fusion_op_names();
 
 }  // namespace tinyaccel
+#pragma GCC visibility pop

@@ -6,18 +6,8 @@
 //   memory    measure_memory(model, input_shape) — parameter, activation and peak bytes, from the
 //             tensor allocator's accounting (memory.hpp), not an estimate
 //   layers    profile_forward_pass(model, input, roofs) — per layer: time share, FLOPs, bytes,
-//             arithmetic intensity, bound and roofline efficiency, via roofline.hpp's place()
-//
-// Scoped timers. A model marks its steps with TINYACCEL_PROFILE_SCOPE("name"):
-//   - compiled with TINYACCEL_PROFILING=0 the macro expands to nothing (no code, no data);
-//   - compiled in (the default) it costs one thread-local load and a branch per scope while no
-//     ProfileRecorder is installed on the thread; with one installed it reads the steady clock
-//     on entry and exit and records the elapsed time under the scope's dotted path
-//     ("self_attn" ⊃ "softmax" records "self_attn.softmax").
-// The library is built with the default, so profile_forward_pass can break a model down. To
-// compile the scopes out of the library: cmake -DCMAKE_CXX_FLAGS=-DTINYACCEL_PROFILING=0; with
-// the scopes compiled out it still measures the whole forward pass and says the breakdown is
-// unavailable (ForwardProfile::layers empty, note set).
+//             arithmetic intensity, bound and roofline efficiency, via roofline.hpp's place(),
+//             from the scoped timers (trace.hpp) the model's layers carry
 #pragma once
 
 #include <chrono>
@@ -30,85 +20,10 @@
 #include "tinyaccel/roofline.hpp"
 #include "tinyaccel/tensor.hpp"
 #include "tinyaccel/timing.hpp"
+#include "tinyaccel/trace.hpp"
 
-#ifndef TINYACCEL_PROFILING
-#define TINYACCEL_PROFILING 1
-#endif
-
+#pragma GCC visibility push(default)
 namespace tinyaccel {
-
-// ---- scoped timers --------------------------------------------------------------------------
-
-// Collects the scopes timed on the thread it is installed on.
-class ProfileRecorder {
- public:
-  struct Entry {
-    std::string name;              // dotted path of nested scopes
-    std::vector<double> seconds;   // one per completed scope
-    bool leaf = true;              // false when other scopes were timed inside it
-  };
-
-  void clear() { entries_.clear(); }
-  // In the order the scopes were first entered (execution order; a parent before its children).
-  const std::vector<Entry>& entries() const { return entries_; }
-
-  // Called by ScopedTimer.
-  void begin(const char* name);
-  void end(double seconds);
-
- private:
-  Entry& entry(const std::string& name);
-
-  std::vector<Entry> entries_;
-  std::vector<std::string> stack_;  // open scopes' dotted paths
-  std::vector<size_t> order_;       // entries_ index per open scope, reserved at begin()
-};
-
-// The recorder installed on this thread, nullptr when none.
-ProfileRecorder* current_recorder() noexcept;
-
-// Installs a recorder on this thread for its lifetime, restoring the previous one after.
-class RecordingScope {
- public:
-  explicit RecordingScope(ProfileRecorder& recorder) noexcept;
-  ~RecordingScope();
-  RecordingScope(const RecordingScope&) = delete;
-  RecordingScope& operator=(const RecordingScope&) = delete;
-
- private:
-  ProfileRecorder* previous_;
-};
-
-class ScopedTimer {
- public:
-  explicit ScopedTimer(const char* name) : recorder_(current_recorder()) {
-    if (recorder_ != nullptr) {
-      recorder_->begin(name);
-      start_ = std::chrono::steady_clock::now();
-    }
-  }
-  ~ScopedTimer() {
-    if (recorder_ != nullptr) {
-      recorder_->end(
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count());
-    }
-  }
-  ScopedTimer(const ScopedTimer&) = delete;
-  ScopedTimer& operator=(const ScopedTimer&) = delete;
-
- private:
-  ProfileRecorder* recorder_;
-  std::chrono::steady_clock::time_point start_;
-};
-
-#define TINYACCEL_PROFILE_CONCAT_INNER(a, b) a##b
-#define TINYACCEL_PROFILE_CONCAT(a, b) TINYACCEL_PROFILE_CONCAT_INNER(a, b)
-#if TINYACCEL_PROFILING
-#define TINYACCEL_PROFILE_SCOPE(name) \
-  ::tinyaccel::ScopedTimer TINYACCEL_PROFILE_CONCAT(tinyaccel_profile_scope_, __LINE__)(name)
-#else
-#define TINYACCEL_PROFILE_SCOPE(name) static_cast<void>(0)
-#endif
 
 // ---- model-level measurements ---------------------------------------------------------------
 
@@ -212,3 +127,4 @@ std::string profile_text(const ForwardProfile& profile);
 std::string profile_json(const ForwardProfile& profile, const TransformerRun& run);
 
 }  // namespace tinyaccel
+#pragma GCC visibility pop

@@ -14,6 +14,7 @@
 
 #include "tinyaccel/tensor.hpp"
 
+#pragma GCC visibility push(default)
 namespace tinyaccel {
 
 // Per-output-channel symmetric int8 weights of a Linear layer (PyTorch's (out_features,
@@ -63,3 +64,4 @@ QuantizedWeight quantize_weight(const Tensor& weight);
 }  // namespace naive
 
 }  // namespace tinyaccel
+#pragma GCC visibility pop

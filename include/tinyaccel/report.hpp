@@ -15,6 +15,7 @@
 #include "tinyaccel/roofline.hpp"
 #include "tinyaccel/system.hpp"
 
+#pragma GCC visibility push(default)
 namespace tinyaccel {
 
 // The sections in the order they run: system, roofline, matmul, fusion, transformer.
@@ -91,3 +92,4 @@ std::string report_markdown(const Report& report);  // summary.md
 std::string report_text(const Report& report);      // every section's tables, as on_section got
 
 }  // namespace tinyaccel
+#pragma GCC visibility pop

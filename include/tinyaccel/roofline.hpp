@@ -22,6 +22,7 @@
 #include "tinyaccel/tensor.hpp"
 #include "tinyaccel/timing.hpp"
 
+#pragma GCC visibility push(default)
 namespace tinyaccel {
 
 // ---------------------------------------------------------------------------------------------
@@ -254,3 +255,4 @@ RooflineReport roofline_from_json(const std::string& json);
 void write_roofline_plot(const RooflineReport& report, const std::string& path);
 
 }  // namespace tinyaccel
+#pragma GCC visibility pop

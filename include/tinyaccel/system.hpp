@@ -6,8 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "tinyaccel/matmul.hpp"
-
+#pragma GCC visibility push(default)
 namespace tinyaccel {
 
 // The instruction-set tiers our kernels are written for, lowest first.
@@ -64,6 +63,14 @@ std::vector<CacheLevel> cache_hierarchy();
 // taskset, cgroup cpusets and container runtimes narrow. Falls back to
 // std::thread::hardware_concurrency(); always >= 1. The default thread count.
 int available_cpus();
+
+// Which BLAS this build links: vendor, version/config string and its current thread count.
+struct BlasInfo {
+  std::string vendor;
+  std::string config;  // starts with the library's name and version ("OpenBLAS 0.3.21 ...")
+  int threads = 0;
+};
+BlasInfo blas_info();
 
 // One instruction-set extension, named as Linux's /proc/cpuinfo "flags" spell it.
 // Usable only when both hold: the processor implements it and the OS saves the registers it uses.
@@ -127,3 +134,4 @@ SystemInfo system_info();
 std::string system_info_json(const SystemInfo& info, int indent = 2);
 
 }  // namespace tinyaccel
+#pragma GCC visibility pop

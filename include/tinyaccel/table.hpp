@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#pragma GCC visibility push(default)
 namespace tinyaccel {
 
 class Table {
@@ -32,3 +33,4 @@ class Table {
 };
 
 }  // namespace tinyaccel
+#pragma GCC visibility pop

@@ -6,6 +6,17 @@
 // uint8 and int32 are storage types for the low-precision GEMMs (matmul.hpp, quantize.hpp):
 // they convert, copy, view, save and load like the others, and every other op rejects them
 // with a DTypeError naming the op.
+//
+// Copying a Tensor (copy constructor, assignment, passing by value) copies its shape, strides
+// and offset and shares its elements: `Tensor b = a; b.fill_(0);` zeroes a too. The storage is
+// reference-counted (freed with the last tensor on it), so a copy is cheap and safe to hand to
+// another thread. Use clone() for independent elements.
+//
+// Threads: any number of threads may read the same tensors at once (const members, kernels'
+// inputs). Writing elements (fill_, set, copy_from, data<T>() writes, an op's `out` or in-place
+// form) while another thread reads or writes the same elements is a data race; so is
+// assigning to one Tensor object from two threads. Different Tensor objects that share
+// storage may be copied, destroyed and reshaped from different threads freely.
 #pragma once
 
 #include <cstdint>
@@ -16,6 +27,7 @@
 #include "tinyaccel/bfloat16.hpp"
 #include "tinyaccel/errors.hpp"
 
+#pragma GCC visibility push(default)
 namespace tinyaccel {
 
 //            C++ element type   dtype_name()
@@ -36,7 +48,9 @@ DType parse_dtype(const std::string& name);
 bool is_floating(DType dtype);  // float32, float64 or bfloat16
 std::string shape_str(const Shape& shape);  // "(2,3)"
 
-// Number of elements of a shape; ValueError on a negative dimension or int64 overflow.
+// Number of elements of a shape; ValueError on a negative dimension, or when the product of the
+// non-zero dimensions overflows int64 (as NumPy, which refuses (0, 2^63-1) too). A tensor's
+// size in bytes, its non-zero dimensions' product times the element size, must fit as well.
 int64_t shape_numel(const Shape& shape);
 
 template <typename T>
@@ -125,9 +139,13 @@ class Tensor {
   //     is a ValueError naming the value and the range.
   Tensor to(DType dtype) const;
   void fill_(double value);
-  // Copies src (same shape, any dtype/strides) into this tensor's elements.
+  // Copies src (same shape, any dtype/strides) into this tensor's elements; exact when src
+  // shares memory with this tensor (src is then read from a copy). ValueError when this tensor
+  // has overlapping elements (a broadcast / stride-0 view).
   void copy_from(const Tensor& src);
 
+  // Same storage (the same buffer, views included); tensors over external memory have one
+  // storage per from_external call.
   bool shares_storage(const Tensor& other) const;
 
  private:
@@ -161,3 +179,4 @@ bool allclose(const Tensor& a, const Tensor& b, double rtol = 1e-5, double atol 
               bool equal_nan = false);
 
 }  // namespace tinyaccel
+#pragma GCC visibility pop

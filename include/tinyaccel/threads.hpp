@@ -1,12 +1,29 @@
 // One knob for every thread in the library: our kernels and the BLAS backend alike.
 // The default is TINYACCEL_NUM_THREADS when set, else the number of logical CPUs available.
+//
+// Threads and the library: every function may be called from several threads at once on
+// different tensors (and on the same tensors when all of them only read). Kernels started from
+// several threads share one worker pool and run one after another on it; results never depend
+// on it. set_num_threads may be called at any time: a kernel already running keeps the count
+// it started with. Writing a tensor that another thread reads or writes at the same time is a
+// data race (as for any C++ object); see tensor.hpp for what copies of a Tensor share.
 #pragma once
 
+#pragma GCC visibility push(default)
 namespace tinyaccel {
 
-// n >= 1, else ValueError. Also sets the BLAS library's thread count. BLAS is only ever called
-// from one of our threads at a time, so the two never multiply (no oversubscription).
+// Largest thread count accepted: 4 × available_cpus() (system.hpp). More would only
+// oversubscribe the CPUs this process may use.
+int max_threads();
+
+// n from 1 to max_threads(), else ValueError naming n and the range. Also sets the BLAS
+// library's thread count (BLAS is called with our threads idle, so the two never multiply).
+// The threads are started here: AllocationError, leaving the count as it was, when the system
+// refuses them (a process or cgroup limit).
 void set_num_threads(int n);
+// The count in force; on first use it applies the default, with set_num_threads's errors
+// (ValueError naming TINYACCEL_NUM_THREADS when it is not a whole number in that range).
 int num_threads();
 
 }  // namespace tinyaccel
+#pragma GCC visibility pop

@@ -5,6 +5,7 @@
 #include <functional>
 #include <vector>
 
+#pragma GCC visibility push(default)
 namespace tinyaccel {
 
 struct Timing {
@@ -34,3 +35,4 @@ Timing measure_latency(const std::function<void()>& fn, const TimingOptions& opt
 Timing measure_latency(const std::function<void()>& fn, int warmup, int iterations);
 
 }  // namespace tinyaccel
+#pragma GCC visibility pop

@@ -21,4 +21,5 @@
 #include "tinyaccel/table.hpp"
 #include "tinyaccel/threads.hpp"
 #include "tinyaccel/timing.hpp"
+#include "tinyaccel/trace.hpp"
 #include "tinyaccel/units.hpp"

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <string>
 
+#pragma GCC visibility push(default)
 namespace tinyaccel {
 
 // A count of elements: a number with an optional bare K/M/G suffix ("4096", "64K", "1.5M").
@@ -22,3 +23,4 @@ int64_t parse_bytes(const std::string& text);
 const char* size_syntax_help();
 
 }  // namespace tinyaccel
+#pragma GCC visibility pop

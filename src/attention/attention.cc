@@ -5,6 +5,8 @@
 #include <vector>
 
 #include "core/dtype_dispatch.hpp"
+#include "core/memory_limit.hpp"
+#include "core/overlap.hpp"
 #include "core/parallel.hpp"
 #include "elementwise/kernels.hpp"
 #include "elementwise/op_args.hpp"
@@ -149,15 +151,20 @@ void attention_into(const Tensor& q, const Tensor& k, const Tensor& v, double sc
   }
   if (out.dtype() != q.dtype()) {
     throw DTypeError(std::string("attention: out is ") + dtype_name(out.dtype()) +
-                     ", the inputs " + dtype_name(q.dtype()));
+                     ", the inputs " + dtype_name(q.dtype()) + ": it must be the inputs' dtype");
   }
-  if (out.shares_storage(q) || out.shares_storage(k) || out.shares_storage(v)) {
-    throw ValueError("attention: out must not share storage with q, k or v");
+  core::check_distinct_elements("attention", "out", out);
+  if (core::memory_overlaps(out, q) || core::memory_overlaps(out, k) ||
+      core::memory_overlaps(out, v)) {
+    throw ValueError("attention: out " + shape_str(out.shape()) +
+                     " shares memory with q, k or v: it must be a separate buffer");
   }
   if (out.numel() == 0) return;
-  visit_dtype(q.dtype(), [&](auto zero) {
-    using T = decltype(zero);
-    Job<T>{q, k, v, out, x, scale, causal, block_rows(x.lk, sizeof(T))}.run();
+  core::allocation_errors_as("attention", [&] {
+    visit_dtype(q.dtype(), [&](auto zero) {
+      using T = decltype(zero);
+      Job<T>{q, k, v, out, x, scale, causal, block_rows(x.lk, sizeof(T))}.run();
+    });
   });
 }
 

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "core/buffer_cache.hpp"
+#include "core/memory_limit.hpp"
 #include "core/storage.hpp"
 #include "tinyaccel/errors.hpp"
 #include "tinyaccel/memory.hpp"
@@ -37,8 +38,8 @@ void reset_peak_memory() {
 
 Storage::Storage(int64_t bytes, bool zero) : bytes_(bytes) {
   if (bytes < 0) {
-    throw AllocationError("cannot allocate a negative number of bytes (" +
-                          std::to_string(bytes) + ")");
+    throw AllocationError("cannot allocate " + std::to_string(bytes) +
+                          " bytes: the size must be >= 0");
   }
   // aligned_alloc wants a multiple of the alignment; a zero-byte tensor still gets a valid,
   // aligned pointer so kernels never see nullptr.
@@ -46,8 +47,10 @@ Storage::Storage(int64_t bytes, bool zero) : bytes_(bytes) {
                                     : (bytes + kTensorAlignment - 1) / kTensorAlignment *
                                           kTensorAlignment;
   if (padded < bytes || padded > (int64_t{1} << 62)) {
-    throw AllocationError("allocation size overflows: " + std::to_string(bytes) + " bytes");
+    throw AllocationError("cannot allocate " + std::to_string(bytes) +
+                          " bytes: a tensor holds at most 2^62 bytes");
   }
+  if (padded >= core::kCheckedAllocationBytes) require_available_memory(padded, "a tensor");
   if (padded >= core::kMinCachedBytes) {
     data_ = core::acquire_buffer(padded, &capacity_);
   } else {
@@ -55,8 +58,8 @@ Storage::Storage(int64_t bytes, bool zero) : bytes_(bytes) {
     capacity_ = padded;
   }
   if (data_ == nullptr) {
-    throw AllocationError("cannot allocate " + std::to_string(bytes) +
-                          " bytes for a tensor: out of memory");
+    throw AllocationError("cannot allocate " + core::bytes_str(bytes) +
+                          " for a tensor: out of memory");
   }
   if (zero) std::memset(data_, 0, static_cast<size_t>(padded));
   count_allocation(bytes);

@@ -9,8 +9,13 @@
 #include <exception>
 #include <memory>
 #include <mutex>
+#include <new>
+#include <string>
+#include <system_error>
 #include <thread>
 #include <vector>
+
+#include "tinyaccel/errors.hpp"
 
 namespace tinyaccel {
 namespace {
@@ -63,17 +68,14 @@ void start_away_from(int creator_cpu) {
 
 class WorkerPool {
  public:
+  void reserve(int nthreads) {
+    std::lock_guard<std::mutex> one_job_at_a_time(run_mutex_);
+    start_workers(nthreads);
+  }
+
   void run(int nthreads, const std::function<void(int, int)>& fn) {
     std::lock_guard<std::mutex> one_job_at_a_time(run_mutex_);
-    while (static_cast<int>(workers_.size()) < nthreads - 1) {
-      auto worker = std::make_unique<Worker>();
-      const int id = static_cast<int>(workers_.size()) + 1;
-      worker->thread = std::thread([this, w = worker.get(), id, cpu = sched_getcpu()] {
-        start_away_from(cpu);
-        work(*w, id);
-      });
-      workers_.push_back(std::move(worker));
-    }
+    start_workers(nthreads);
     job_ = &fn;
     job_threads_ = nthreads;
     error_ = nullptr;
@@ -100,6 +102,25 @@ class WorkerPool {
     std::atomic<uint64_t> ticket{0};
     std::thread thread;
   };
+
+  // Under run_mutex_.
+  void start_workers(int nthreads) {
+    while (static_cast<int>(workers_.size()) < nthreads - 1) {
+      const int id = static_cast<int>(workers_.size()) + 1;
+      try {
+        auto worker = std::make_unique<Worker>();
+        worker->thread = std::thread([this, w = worker.get(), id, cpu = sched_getcpu()] {
+          start_away_from(cpu);
+          work(*w, id);
+        });
+        workers_.push_back(std::move(worker));
+      } catch (const std::system_error& e) {
+        throw thread_start_error(nthreads, e.code().message());
+      } catch (const std::bad_alloc&) {
+        throw thread_start_error(nthreads, "out of memory");
+      }
+    }
+  }
 
   void execute(int tid) {
     t_inside_parallel = true;
@@ -161,6 +182,15 @@ void parallel_run(int nthreads, const std::function<void(int, int)>& fn) {
     return;
   }
   pool().run(nthreads, fn);
+}
+
+AllocationError thread_start_error(int nthreads, const std::string& reason) {
+  return AllocationError("cannot start " + std::to_string(nthreads) + " threads: " + reason +
+                         " (a process or thread limit is reached: ask for fewer threads)");
+}
+
+void parallel_reserve(int nthreads) {
+  if (nthreads > 1) pool().reserve(nthreads);
 }
 
 void parallel_for(int64_t n, int64_t grain, int nthreads,

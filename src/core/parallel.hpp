@@ -4,6 +4,9 @@
 
 #include <cstdint>
 #include <functional>
+#include <string>
+
+#include "tinyaccel/errors.hpp"
 
 namespace tinyaccel {
 
@@ -11,7 +14,15 @@ namespace tinyaccel {
 // and returns when all have finished. The first exception thrown by any tid is rethrown here.
 // Called from inside a running fn (nesting), or with nthreads <= 1, it runs serially in the
 // caller: kernels never multiply threads.
+// A worker the system refuses to start is an AllocationError, raised before fn runs at all.
 void parallel_run(int nthreads, const std::function<void(int tid, int nthreads)>& fn);
+
+// Starts the workers nthreads needs now (those missing), so that a later parallel_run does not
+// have to: AllocationError naming the count and the OS's reason when the system refuses one.
+void parallel_reserve(int nthreads);
+
+// The AllocationError for nthreads threads the system would not start, `reason` being the OS's.
+AllocationError thread_start_error(int nthreads, const std::string& reason);
 
 // Splits [0, n) into nthreads contiguous ranges of near-equal size (static, so the partition and
 // therefore any floating-point result is a pure function of n and nthreads), never giving a

@@ -7,6 +7,8 @@
 #include <numeric>
 
 #include "core/dtype_dispatch.hpp"
+#include "core/memory_limit.hpp"
+#include "core/overlap.hpp"
 #include "core/storage.hpp"
 #include "core/strided.hpp"
 
@@ -17,19 +19,30 @@ int64_t normalize_dim(int64_t d, int64_t ndim, const char* what) {
   const int64_t n = d < 0 ? d + ndim : d;
   if (n < 0 || n >= ndim) {
     throw ValueError(std::string(what) + ": dimension " + std::to_string(d) +
-                     " is out of range for a tensor of rank " + std::to_string(ndim));
+                     " is out of range for a tensor of rank " + std::to_string(ndim) +
+                     " (expected " + std::to_string(-ndim) + " to " + std::to_string(ndim - 1) +
+                     ")");
   }
   return n;
 }
 
-std::shared_ptr<Storage> allocate(const Shape& shape, DType dtype, bool zero) {
+// NumPy's rule: the non-zero dimensions' product times the element size fits in int64, even for
+// a zero-size tensor (NumPy cannot create (0, 2^62) float32 either).
+int64_t checked_bytes(const Shape& shape, DType dtype) {
   const int64_t n = shape_numel(shape);
-  int64_t bytes = 0;
-  if (__builtin_mul_overflow(n, dtype_size(dtype), &bytes)) {
-    throw AllocationError("tensor of shape " + shape_str(shape) + " is too large: " +
-                          std::to_string(n) + " elements overflow the byte count");
+  int64_t bytes = dtype_size(dtype);
+  for (int64_t d : shape) {
+    if (d > 0 && __builtin_mul_overflow(bytes, d, &bytes)) {
+      throw ValueError("invalid shape " + shape_str(shape) + " for " + dtype_name(dtype) +
+                       ": its size in bytes overflows int64 (the non-zero dimensions' product "
+                       "times the element size must be < 2^63)");
+    }
   }
-  return std::make_shared<Storage>(bytes, zero);
+  return n == 0 ? 0 : bytes;
+}
+
+std::shared_ptr<Storage> allocate(const Shape& shape, DType dtype, bool zero) {
+  return std::make_shared<Storage>(checked_bytes(shape, dtype), zero);
 }
 
 }  // namespace
@@ -79,7 +92,7 @@ void detail::throw_out_of_range(double value, DType target) {
 DType parse_dtype(const std::string& name) {
   if (name == "float32" || name == "f32") return DType::f32;
   if (name == "float64" || name == "f64") return DType::f64;
-  throw ValueError("unknown dtype '" + name + "': expected float32 (f32) or float64 (f64)");
+  throw ValueError("unknown dtype " + quote(name) + ": expected float32 (f32) or float64 (f64)");
 }
 
 std::string shape_str(const Shape& shape) {
@@ -92,15 +105,17 @@ std::string shape_str(const Shape& shape) {
 }
 
 int64_t shape_numel(const Shape& shape) {
-  int64_t n = 1;
+  int64_t n = 1, nonzero = 1;
   for (int64_t d : shape) {
     if (d < 0) {
       throw ValueError("invalid shape " + shape_str(shape) + ": dimension " + std::to_string(d) +
-                       " is negative");
+                       " is negative (dimensions must be >= 0)");
     }
-    if (__builtin_mul_overflow(n, d, &n)) {
-      throw ValueError("invalid shape " + shape_str(shape) + ": element count overflows int64");
+    if (d > 0 && __builtin_mul_overflow(nonzero, d, &nonzero)) {
+      throw ValueError("invalid shape " + shape_str(shape) +
+                       ": the product of its non-zero dimensions overflows int64");
     }
+    n *= d;  // cannot overflow: n is 0 or the product checked above
   }
   return n;
 }
@@ -142,10 +157,11 @@ Tensor Tensor::from_external(void* data, Shape shape, Shape strides, DType dtype
                              std::shared_ptr<void> owner) {
   if (shape.size() != strides.size()) {
     throw ValueError("from_external: shape " + shape_str(shape) + " and strides " +
-                     shape_str(strides) + " differ in rank");
+                     shape_str(strides) + " differ in rank (they must have one entry per "
+                     "dimension)");
   }
   // Bytes from element 0 to one past the last element: what the memory must hold.
-  int64_t extent = shape_numel(shape) > 0 ? 1 : 0;
+  int64_t extent = checked_bytes(shape, dtype) > 0 ? 1 : 0;
   for (size_t d = 0; d < shape.size(); ++d) {
     if (strides[d] < 0) {
       throw ValueError("from_external: negative stride " + std::to_string(strides[d]) +
@@ -168,7 +184,8 @@ static Tensor from_values(Shape shape, std::vector<T> values) {
   const int64_t n = shape_numel(shape);
   if (n != static_cast<int64_t>(values.size())) {
     throw ValueError("from_vector: shape " + shape_str(shape) + " holds " + std::to_string(n) +
-                     " elements but " + std::to_string(values.size()) + " values were given");
+                     " elements but " + std::to_string(values.size()) +
+                     " values were given (the counts must match)");
   }
   Tensor t = Tensor::empty(std::move(shape), dtype_of<T>());
   if (n) std::memcpy(t.data<T>(), values.data(), n * sizeof(T));
@@ -202,7 +219,7 @@ template <typename T>
 T* Tensor::data() {
   if (dtype_ != dtype_of<T>()) {
     throw DTypeError(std::string("data<") + dtype_name(dtype_of<T>()) + ">() on a " +
-                     dtype_name(dtype_) + " tensor");
+                     dtype_name(dtype_) + " tensor: the element type must be the tensor's");
   }
   return static_cast<T*>(base());
 }
@@ -226,14 +243,17 @@ TINYACCEL_TENSOR_DATA(int32_t)
 static int64_t element_offset(const Tensor& t, const std::vector<int64_t>& index) {
   if (static_cast<int64_t>(index.size()) != t.ndim()) {
     throw ValueError("index of rank " + std::to_string(index.size()) + " for a tensor of shape " +
-                     shape_str(t.shape()));
+                     shape_str(t.shape()) + " (expected " + std::to_string(t.ndim()) +
+                     " indices)");
   }
   int64_t off = 0;
   for (int64_t d = 0; d < t.ndim(); ++d) {
     const int64_t i = index[d] < 0 ? index[d] + t.shape()[d] : index[d];
     if (i < 0 || i >= t.shape()[d]) {
       throw ValueError("index " + std::to_string(index[d]) + " is out of range for dimension " +
-                       std::to_string(d) + " of shape " + shape_str(t.shape()));
+                       std::to_string(d) + " of shape " + shape_str(t.shape()) + " (expected " +
+                       std::to_string(-t.shape()[d]) + " to " +
+                       std::to_string(t.shape()[d] - 1) + ")");
     }
     off += i * t.strides()[d];
   }
@@ -257,7 +277,7 @@ void Tensor::set(const std::vector<int64_t>& index, double value) {
 
 std::vector<double> Tensor::to_vector() const {
   std::vector<double> out;
-  out.reserve(numel_);
+  core::allocation_errors_as("to_vector", [&] { out.reserve(static_cast<size_t>(numel_)); });
   visit_any_dtype(dtype_, [&](auto z) {
     const auto* p = static_cast<const decltype(z)*>(base());
     for_each_offset(shape_, strides_, [&](int64_t o) { out.push_back(convert_element<double>(p[o])); });
@@ -268,21 +288,34 @@ std::vector<double> Tensor::to_vector() const {
 Tensor Tensor::reshape(Shape shape) const {
   int64_t infer = -1, known = 1;
   for (size_t i = 0; i < shape.size(); ++i) {
-    if (shape[i] == -1 && infer < 0) {
+    if (shape[i] == -1) {
+      if (infer >= 0) {
+        throw ShapeError("cannot reshape " + shape_str(shape_) + " into " + shape_str(shape) +
+                         ": only one dimension may be -1 (inferred)");
+      }
       infer = static_cast<int64_t>(i);
-    } else {
-      known *= shape_numel({shape[i]});
+    } else if (shape[i] < 0) {
+      throw ShapeError("cannot reshape " + shape_str(shape_) + " into " + shape_str(shape) +
+                       ": dimension " + std::to_string(shape[i]) +
+                       " is negative (dimensions must be >= 0, or -1 for one inferred)");
+    } else if (__builtin_mul_overflow(known, shape[i], &known)) {
+      throw ShapeError("cannot reshape " + shape_str(shape_) + " (" + std::to_string(numel_) +
+                       " elements) into " + shape_str(shape) + ": the counts must match");
     }
   }
   if (infer >= 0) {
     if (known == 0 || numel_ % known != 0) {
-      throw ShapeError("cannot reshape " + shape_str(shape_) + " into " + shape_str(shape));
+      throw ShapeError("cannot reshape " + shape_str(shape_) + " (" + std::to_string(numel_) +
+                       " elements) into " + shape_str(shape) +
+                       ": the product of the other dimensions (" + std::to_string(known) +
+                       ") must divide " + std::to_string(numel_));
     }
     shape[infer] = numel_ / known;
   }
   if (shape_numel(shape) != numel_) {
     throw ShapeError("cannot reshape " + shape_str(shape_) + " (" + std::to_string(numel_) +
-                     " elements) into " + shape_str(shape));
+                     " elements) into " + shape_str(shape) + " (" +
+                     std::to_string(shape_numel(shape)) + " elements): the counts must match");
   }
   if (!is_contiguous()) return contiguous().reshape(std::move(shape));
   Shape strides = contiguous_strides(shape);
@@ -298,14 +331,18 @@ Tensor Tensor::transpose(int64_t d0, int64_t d1) const {
 
 Tensor Tensor::permute(const std::vector<int64_t>& dims) const {
   if (static_cast<int64_t>(dims.size()) != ndim()) {
-    throw ValueError("permute: " + std::to_string(dims.size()) + " dimensions given for a tensor of rank " +
-                     std::to_string(ndim()));
+    throw ValueError("permute: " + std::to_string(dims.size()) +
+                     " dimensions given for a tensor of rank " + std::to_string(ndim()) +
+                     " (expected a permutation of 0.." + std::to_string(ndim() - 1) + ")");
   }
   Shape shape(ndim()), strides(ndim());
   std::vector<bool> seen(ndim(), false);
   for (int64_t i = 0; i < ndim(); ++i) {
     const int64_t d = normalize_dim(dims[i], ndim(), "permute");
-    if (seen[d]) throw ValueError("permute: dimension " + std::to_string(d) + " repeated");
+    if (seen[d]) {
+      throw ValueError("permute: dimension " + std::to_string(d) + " repeated (expected a " +
+                       "permutation of 0.." + std::to_string(ndim() - 1) + ")");
+    }
     seen[d] = true;
     shape[i] = shape_[d];
     strides[i] = strides_[d];
@@ -330,7 +367,8 @@ Tensor Tensor::slice(int64_t d, int64_t start, int64_t stop, int64_t step) const
 Tensor Tensor::broadcast_to(const Shape& shape) const {
   const int64_t nd = static_cast<int64_t>(shape.size());
   if (nd < ndim()) {
-    throw ShapeError("cannot broadcast " + shape_str(shape_) + " to " + shape_str(shape));
+    throw ShapeError("cannot broadcast " + shape_str(shape_) + " to " + shape_str(shape) +
+                     ": the target needs at least as many dimensions");
   }
   Shape strides(nd, 0);
   for (int64_t i = 0; i < ndim(); ++i) {
@@ -338,7 +376,8 @@ Tensor Tensor::broadcast_to(const Shape& shape) const {
     if (shape_[src] == shape[dst]) {
       strides[dst] = strides_[src];
     } else if (shape_[src] != 1) {
-      throw ShapeError("cannot broadcast " + shape_str(shape_) + " to " + shape_str(shape));
+      throw ShapeError("cannot broadcast " + shape_str(shape_) + " to " + shape_str(shape) +
+                       ": each dimension must equal the target's or be 1");
     }
   }
   shape_numel(shape);
@@ -372,7 +411,13 @@ void Tensor::fill_(double value) {
 void Tensor::copy_from(const Tensor& src) {
   if (src.shape_ != shape_) {
     throw ShapeError("copy_from: source shape " + shape_str(src.shape_) +
-                     " differs from destination shape " + shape_str(shape_));
+                     " differs from destination shape " + shape_str(shape_) +
+                     " (they must be equal)");
+  }
+  core::check_distinct_elements("copy_from", "the destination", *this);
+  if (core::memory_overlaps(*this, src) && !core::same_layout(*this, src)) {
+    copy_from(src.clone());  // the source would change under the copy
+    return;
   }
   if (dtype_ == src.dtype_ && is_contiguous() && src.is_contiguous()) {
     if (numel_) std::memmove(base(), src.base(), nbytes());

@@ -73,16 +73,16 @@ int64_t parse(std::string_view text, bool bytes) {
 int64_t parse_count(const std::string& text) {
   const int64_t n = parse(text, false);
   if (n >= 1) return n;
-  throw ValueError("bad count '" + text +
-                   "': expected a whole number >= 1, optionally with a binary K, M or G suffix "
+  throw ValueError("bad count " + quote(text) +
+                   ": expected a whole number >= 1, optionally with a binary K, M or G suffix "
                    "(64K = 65536)");
 }
 
 int64_t parse_bytes(const std::string& text) {
   const int64_t n = parse(text, true);
   if (n >= 1) return n;
-  throw ValueError("bad size '" + text +
-                   "': expected a whole number of bytes >= 1, optionally with K, M, G (binary: "
+  throw ValueError("bad size " + quote(text) +
+                   ": expected a whole number of bytes >= 1, optionally with K, M, G (binary: "
                    "64K = 65536), kB, MB, GB (decimal: 1GB = 10^9) or KiB, MiB, GiB");
 }
 

@@ -20,7 +20,7 @@ Activation parse_activation(const std::string& name) {
   for (Activation a : {Activation::none, Activation::relu, Activation::gelu, Activation::gelu_erf}) {
     if (name == activation_name(a)) return a;
   }
-  throw ValueError("unknown activation '" + name + "': expected none, relu, gelu or gelu_erf");
+  throw ValueError("unknown activation " + quote(name) + ": expected none, relu, gelu or gelu_erf");
 }
 
 namespace elementwise {

@@ -22,6 +22,7 @@
 #include <utility>
 
 #include "elementwise/kernels.hpp"
+#include "tinyaccel/errors.hpp"
 #include "hwy/foreach_target.h"  // IWYU pragma: keep
 #include "hwy/highway.h"
 
@@ -449,7 +450,8 @@ Kernels<T> make_kernels(Isa isa) {
   }
   // HWY_BASELINE_SCALAR is always compiled, so the loop above returns; reaching here means the
   // build lost every Highway target.
-  throw std::logic_error("element-wise kernels: no Highway target was compiled into this build");
+  throw ValueError("element-wise kernels: no Highway target was compiled into this build; "
+                   "rebuild it with at least HWY_BASELINE_SCALAR");
 }
 
 }  // namespace

@@ -49,14 +49,15 @@ void check_out(const char* op, const Tensor& out, const Shape& shape, DType dtyp
                      ", expected " + dtype_name(dtype));
   }
   if (!out.is_contiguous()) {
-    throw ValueError(std::string(op) + ": out must be contiguous");
+    throw ValueError(std::string(op) + ": out " + shape_str(out.shape()) + " with strides " +
+                     shape_str(out.strides()) + " must be contiguous");
   }
 }
 
 void check_contiguous(const char* op, const Tensor& x) {
   if (!x.is_contiguous()) {
     throw ValueError(std::string(op) + ": in-place form needs a contiguous tensor, got shape " +
-                     shape_str(x.shape()) + " with non-contiguous strides");
+                     shape_str(x.shape()) + " with strides " + shape_str(x.strides()));
   }
 }
 

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "core/dtype_dispatch.hpp"
+#include "core/overlap.hpp"
 #include "elementwise/kernels.hpp"
 #include "elementwise/op_args.hpp"
 #include "elementwise/runner.hpp"
@@ -25,10 +26,10 @@ using elementwise::rows_cols;
 namespace {
 
 // x as a contiguous input for writing into `out`: x itself unless it overlaps out in any way
-// other than exactly (same first element, both contiguous), in which case a copy.
+// other than exactly (same elements, same layout), in which case a copy.
 Tensor input_for(const Tensor& x, const Tensor& out, DType dtype) {
   Tensor xc = contiguous_as(x, dtype);
-  if (xc.shares_storage(out) && xc.raw_data() != out.raw_data()) return xc.clone();
+  if (core::memory_overlaps(xc, out) && !core::same_layout(xc, out)) return xc.clone();
   return xc;
 }
 

@@ -84,9 +84,6 @@ Backend bf16_backend(const char* op, Backend backend);
 // (out_features,) when given.
 void check_linear_shapes(const Shape& x, const Shape& weight, const Shape* bias);
 
-// Sets the BLAS library's own thread count.
-void blas_set_num_threads(int n);
-
 // Applies `epilogue` to C given the plain product P = A·B (m×n): c = act(alpha·p + beta·c +
 // bias). For the backends that do not fuse it; p and c may be the same matrix.
 template <typename T>

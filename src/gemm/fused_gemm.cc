@@ -5,6 +5,8 @@
 #include <vector>
 
 #include "core/dtype_dispatch.hpp"
+#include "core/memory_limit.hpp"
+#include "core/overlap.hpp"
 #include "elementwise/activation_kernels.hpp"
 #include "gemm/backends.hpp"
 #include "tinyaccel/elementwise.hpp"
@@ -133,10 +135,18 @@ void run_fused_bf16(const Tensor& a_t, const Tensor& b_t, Tensor& c_t,
 
 void fused_gemm(const Tensor& a, const Tensor& b, Tensor& c, const GemmOptions& options) {
   check_fused_shapes(a, b, c, options.bias);
+  core::check_distinct_elements("fused_gemm", "c", c);
   if (a.dtype() == DType::bf16) gemm::bf16_backend("fused_gemm", options.backend);
   if (c.numel() == 0) return;
-  if (a.dtype() == DType::bf16) return run_fused_bf16(a, b, c, options);
-  visit_dtype(c.dtype(), [&](auto z) { run_fused<decltype(z)>(a, b, c, options); });
+  // An operand that shares memory with c is read from a copy: c changes while it is computed.
+  auto unaliased = [&](const Tensor& t) { return core::memory_overlaps(t, c) ? t.clone() : t; };
+  GemmOptions own = options;
+  if (own.bias) own.bias = unaliased(*own.bias);
+  const Tensor a_in = unaliased(a), b_in = unaliased(b);
+  core::allocation_errors_as("fused_gemm", [&] {
+    if (a_in.dtype() == DType::bf16) return run_fused_bf16(a_in, b_in, c, own);
+    visit_dtype(c.dtype(), [&](auto z) { run_fused<decltype(z)>(a_in, b_in, c, own); });
+  });
 }
 
 void gemm::check_linear_shapes(const Shape& x, const Shape& weight, const Shape* bias) {

@@ -4,6 +4,7 @@
 #include <type_traits>
 
 #include "core/dtype_dispatch.hpp"
+#include "core/memory_limit.hpp"
 #include "gemm/backends.hpp"
 #include "tinyaccel/matmul.hpp"
 #include "tinyaccel/threads.hpp"
@@ -180,8 +181,8 @@ Backend parse_backend(const std::string& name) {
   if (name == "packed") return Backend::packed;
   if (name == "blas") return Backend::blas;
   if (name == "auto" || name == "automatic") return Backend::automatic;
-  throw ValueError("unknown matmul backend '" + name +
-                   "': expected naive, tiled, packed, blas or auto");
+  throw ValueError("unknown matmul backend " + quote(name) +
+                   ": expected naive, tiled, packed, blas or auto");
 }
 
 OpCost matmul_cost(const Shape& a, const Shape& b, DType dtype) {
@@ -193,14 +194,18 @@ OpCost matmul_cost(const Shape& a, const Shape& b, DType dtype) {
 }
 
 Tensor matmul(const Tensor& a, const Tensor& b, Backend backend) {
-  return matmul_with(a, b, RunConfig{backend, 64});
+  return core::allocation_errors_as("matmul", [&] {
+    return matmul_with(a, b, RunConfig{backend, 64});
+  });
 }
 
 Tensor tiled_matmul(const Tensor& a, const Tensor& b, int64_t tile_size) {
   if (tile_size < 1) {
     throw ValueError("tiled_matmul: tile_size must be >= 1, got " + std::to_string(tile_size));
   }
-  return matmul_with(a, b, RunConfig{Backend::tiled, tile_size});
+  return core::allocation_errors_as("tiled_matmul", [&] {
+    return matmul_with(a, b, RunConfig{Backend::tiled, tile_size});
+  });
 }
 
 Tensor naive_matmul(const Tensor& a, const Tensor& b) { return matmul(a, b, Backend::naive); }

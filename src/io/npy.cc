@@ -37,16 +37,16 @@ class FileInput final : public io::NpyInput {
  public:
   explicit FileInput(const std::string& path) : path_(path) {
     fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd_ < 0) throw IoError("cannot read '" + path + "': " + std::strerror(errno));
+    if (fd_ < 0) throw IoError("cannot read " + quote(path) + ": " + std::strerror(errno));
     struct stat st {};
     if (::fstat(fd_, &st) != 0) {
       const int err = errno;
       ::close(fd_);
-      throw IoError("cannot read '" + path + "': " + std::strerror(err));
+      throw IoError("cannot read " + quote(path) + ": " + std::strerror(err));
     }
     if (!S_ISREG(st.st_mode)) {
       ::close(fd_);
-      throw IoError("cannot read '" + path + "': " +
+      throw IoError("cannot read " + quote(path) + ": " +
                     (S_ISDIR(st.st_mode) ? "it is a directory" : "not a regular file"));
     }
     size_ = static_cast<uint64_t>(st.st_size);
@@ -61,8 +61,10 @@ class FileInput final : public io::NpyInput {
     while (n > 0) {
       const ssize_t got = ::read(fd_, out, n);
       if (got < 0 && errno == EINTR) continue;
-      if (got < 0) throw IoError("cannot read '" + path_ + "': " + std::strerror(errno));
-      if (got == 0) throw IoError("cannot read '" + path_ + "': the file shrank while reading");
+      if (got < 0) throw IoError("cannot read " + quote(path_) + ": " + std::strerror(errno));
+      if (got == 0) {
+        throw IoError("cannot read " + quote(path_) + ": the file shrank while reading");
+      }
       out += got;
       n -= static_cast<size_t>(got);
     }
@@ -78,12 +80,12 @@ class FileInput final : public io::NpyInput {
 
 Tensor parse_npy(const void* data, size_t size, const std::string& source) {
   BufferInput input(data, size);
-  return io::read_npy(input, source);
+  return io::read_npy(input, quote(source));
 }
 
 Tensor load_npy(const std::string& path) {
   FileInput input(path);
-  return io::read_npy(input, path);
+  return io::read_npy(input, quote(path));
 }
 
 std::string serialize_npy(const Tensor& tensor) {

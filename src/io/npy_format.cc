@@ -70,7 +70,7 @@ class HeaderParser {
       } else if (key == "shape") {
         fields.shape = parse_shape();
       } else {
-        fail("unexpected key '" + printable(key) + "'");
+        fail("unexpected key " + quote(key));
       }
       skip_space();
       if (consume('}')) break;
@@ -83,8 +83,7 @@ class HeaderParser {
 
  private:
   [[noreturn]] void fail(const std::string& what) const {
-    io::fail(source_, "malformed .npy header: " + what + " in \"" +
-                          printable(std::string(text_), 96) + "\"");
+    io::fail(source_, "malformed .npy header: " + what + " in " + quote(text_, 96));
   }
   char peek() const { return pos_ < text_.size() ? text_[pos_] : '\0'; }
   bool at_end() const { return pos_ >= text_.size(); }
@@ -117,8 +116,11 @@ class HeaderParser {
     ++pos_;
     std::string value;
     while (!at_end() && peek() != quote) {
-      if (peek() == '\\') ++pos_;  // an escaped character is taken literally
-      if (at_end()) break;
+      // Python would decode an escape ('<f\4' is '<f' + chr(4)); NumPy never writes one.
+      if (peek() == '\\') {
+        fail("a backslash at offset " + std::to_string(pos_) +
+             " (strings in a .npy header are plain, like '<f4')");
+      }
       value.push_back(text_[pos_++]);
     }
     if (!consume(quote)) fail("unterminated string");
@@ -230,7 +232,7 @@ constexpr TypeCode kTypeCodes[] = {{"f4", DType::f32}, {"f8", DType::f64}, {"i1"
 
 DType parse_descr(const HeaderFields& fields, const std::string& source) {
   if (fields.structured_descr) {
-    throw DTypeError(source + ": unsupported dtype " + printable(*fields.structured_descr) +
+    throw DTypeError(source + ": unsupported dtype " + quote(*fields.structured_descr, 48) +
                      " (structured or sub-array): only " + kSupported + " arrays are supported");
   }
   const std::string& descr = *fields.descr;
@@ -245,36 +247,17 @@ DType parse_descr(const HeaderFields& fields, const std::string& source) {
     // One-byte types have no byte order ('|'; '<' and '>' are meaningless but harmless); the
     // void bytes of a bfloat16 are little-endian however NumPy spells their order.
     if (order == '>' && dtype_size(t.dtype) > 1 && t.dtype != DType::bf16) {
-      throw DTypeError(source + ": unsupported dtype '" + descr + "' (big-endian " +
+      throw DTypeError(source + ": unsupported dtype " + quote(descr) + " (big-endian " +
                        describe_type_code(code) + "): only little-endian data is supported; "
                        "convert with a.astype('<" + code + "')");
     }
     return t.dtype;
   }
-  throw DTypeError(source + ": unsupported dtype '" + printable(descr) + "' (" +
+  throw DTypeError(source + ": unsupported dtype " + quote(descr) + " (" +
                    describe_type_code(code) + "): only " + kSupported + " are supported");
 }
 
 }  // namespace
-
-std::string printable(const std::string& text, size_t max_chars) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : text) {
-    if (out.size() >= max_chars) {
-      out += "...";
-      break;
-    }
-    if (c >= 0x20 && c < 0x7f && c != '\\') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out += "\\x";
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 15]);
-    }
-  }
-  return out;
-}
 
 Tensor read_npy(NpyInput& input, const std::string& source) {
   const uint64_t total = input.size();
@@ -283,9 +266,9 @@ Tensor read_npy(NpyInput& input, const std::string& source) {
   input.read(preamble, first);
   const size_t magic_seen = std::min(first, kMagicBytes);
   if (std::memcmp(preamble, kMagic, magic_seen) != 0) {
-    fail(source, "not a .npy file: it starts with \"" +
-                     printable(std::string(reinterpret_cast<char*>(preamble), first)) +
-                     "\" instead of \"\\x93NUMPY\"");
+    fail(source, "not a .npy file: it starts with " +
+                     quote(std::string_view(reinterpret_cast<char*>(preamble), first)) +
+                     " instead of '\\x93NUMPY'");
   }
   if (first < 8) {
     truncated(source, std::to_string(total) + " bytes, shorter than the 10-byte .npy preamble");
@@ -325,15 +308,18 @@ Tensor read_npy(NpyInput& input, const std::string& source) {
   require(fields.shape.has_value(), "shape");
   const DType dtype = parse_descr(fields, source);
   const Shape& shape = *fields.shape;
-  int64_t numel = 1, data_bytes = 0;
+  // NumPy's rule, zero-size arrays included: the non-zero dimensions' product times the
+  // element size fits in int64.
+  int64_t extent = dtype_size(dtype), numel = 1;
   for (int64_t d : shape) {
-    if (__builtin_mul_overflow(numel, d, &numel)) {
-      fail(source, "shape " + shape_str(shape) + " has more elements than int64 can count");
+    if (d > 0 && __builtin_mul_overflow(extent, d, &extent)) {
+      fail(source, "shape " + shape_str(shape) + " is too large for " + dtype_name(dtype) +
+                       ": the non-zero dimensions' product times the element size must be "
+                       "< 2^63");
     }
+    numel *= d;  // cannot overflow: numel is 0 or at most extent, checked above
   }
-  if (__builtin_mul_overflow(numel, dtype_size(dtype), &data_bytes)) {
-    fail(source, "shape " + shape_str(shape) + " needs more bytes than int64 can count");
-  }
+  const int64_t data_bytes = numel == 0 ? 0 : extent;
   const uint64_t available = total - header_offset - header_bytes;
   const std::string promised = "the header promises " + std::string(dtype_name(dtype)) + " " +
                                shape_str(shape) + " = " + std::to_string(data_bytes) + " bytes";

@@ -35,7 +35,8 @@ class NpyInput {
   virtual void finish() {}
 };
 
-// Reads one .npy array. `source` names the input in error messages ("x.npy: truncated ...").
+// Reads one .npy array. `source` names the input in error messages, as it is written there
+// (callers quote a path: "'x.npy': truncated ...").
 // Allocates only after checking that the input holds every byte the header promises.
 Tensor read_npy(NpyInput& input, const std::string& source);
 
@@ -45,9 +46,5 @@ std::string npy_header(const Shape& shape, DType dtype);
 
 // Passes the tensor's elements, row-major, to `sink` in one or more pieces.
 void write_npy_data(const Tensor& tensor, const std::function<void(const char*, size_t)>& sink);
-
-// `text` made safe to quote in a one-line message: printable ASCII kept, other bytes as \xNN,
-// cut to max_chars with "..." appended.
-std::string printable(const std::string& text, size_t max_chars = 48);
 
 }  // namespace tinyaccel::io

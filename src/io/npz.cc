@@ -109,7 +109,7 @@ NamedTensors read_archive(zip_t* archive, uint64_t archive_bytes, const std::str
     // Names are taken as the archive stores them (UTF-8 in anything NumPy writes) and written
     // back the same way, so a name survives a read and a write byte for byte.
     const std::string member = st.name;
-    const std::string where = source + " (member '" + io::printable(member) + "')";
+    const std::string where = source + " (member " + quote(member) + ")";
     if ((st.valid & ZIP_STAT_ENCRYPTION_METHOD) && st.encryption_method != ZIP_EM_NONE) {
       throw IoError(where + ": encrypted members are not supported");
     }
@@ -131,7 +131,7 @@ NamedTensors read_archive(zip_t* archive, uint64_t archive_bytes, const std::str
       name.resize(name.size() - kSuffixBytes);
     }
     if (!names.insert(name).second) {
-      throw IoError(where + ": a second array named '" + io::printable(name) + "'");
+      throw IoError(where + ": a second array named " + quote(name));
     }
     MemberInput input(archive, index, st.size, where);
     tensors.emplace_back(name, io::read_npy(input, where));
@@ -144,18 +144,19 @@ void check_names(const NamedTensors& tensors) {
   for (const auto& [name, tensor] : tensors) {
     if (name.empty()) throw ValueError("cannot write an .npz member with an empty name");
     if (name.find('\0') != std::string::npos) {
-      throw ValueError("cannot write an .npz member whose name contains a NUL byte: '" +
-                       io::printable(name) + "'");
+      throw ValueError("cannot write an .npz member whose name contains a NUL byte: " +
+                       quote(name) + " (names must be non-empty and NUL-free)");
     }
     if (!names.insert(name).second) {
-      throw ValueError("cannot write two .npz members named '" + io::printable(name) + "'");
+      throw ValueError("cannot write two .npz members named " + quote(name));
     }
   }
 }
 
 }  // namespace
 
-NamedTensors parse_npz(const void* data, size_t size, const std::string& source) {
+NamedTensors parse_npz(const void* data, size_t size, const std::string& name) {
+  const std::string source = quote(name);
   if (size == 0) throw IoError(source + ": empty input, not an .npz (zip) archive");
   zip_error_t error;
   zip_error_init(&error);
@@ -175,20 +176,20 @@ NamedTensors parse_npz(const void* data, size_t size, const std::string& source)
 NamedTensors load_npz(const std::string& path) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) {
-    throw IoError("cannot read '" + path + "': " + std::strerror(errno));
+    throw IoError("cannot read " + quote(path) + ": " + std::strerror(errno));
   }
   if (!S_ISREG(st.st_mode)) {
-    throw IoError("cannot read '" + path + "': " +
+    throw IoError("cannot read " + quote(path) + ": " +
                   (S_ISDIR(st.st_mode) ? "it is a directory" : "not a regular file"));
   }
-  if (st.st_size == 0) throw IoError(path + ": empty file, not an .npz (zip) archive");
+  if (st.st_size == 0) throw IoError(quote(path) + ": empty file, not an .npz (zip) archive");
   int code = 0;
   zip_t* archive = zip_open(path.c_str(), ZIP_RDONLY, &code);
   if (archive == nullptr) {
-    throw IoError(path + ": not a valid .npz (zip) archive: " + zip_message(code));
+    throw IoError(quote(path) + ": not a valid .npz (zip) archive: " + zip_message(code));
   }
   Archive owner(archive);
-  return read_archive(archive, static_cast<uint64_t>(st.st_size), path);
+  return read_archive(archive, static_cast<uint64_t>(st.st_size), quote(path));
 }
 
 std::string serialize_npz(const NamedTensors& tensors, bool compressed) {
@@ -219,17 +220,17 @@ std::string serialize_npz(const NamedTensors& tensors, bool compressed) {
   for (size_t i = 0; i < tensors.size(); ++i) {
     const std::string member = tensors[i].first + kSuffix;
     zip_source_t* source = zip_source_buffer(archive, members[i].data(), members[i].size(), 0);
-    if (source == nullptr) fail("member '" + member + "'");
+    if (source == nullptr) fail("member " + quote(member));
     const zip_int64_t index = zip_file_add(archive, member.c_str(), source, ZIP_FL_ENC_GUESS);
     if (index < 0) {
       zip_source_free(source);
-      fail("member '" + member + "'");
+      fail("member " + quote(member));
     }
     const auto at = static_cast<zip_uint64_t>(index);
     if (zip_set_file_compression(archive, at, compressed ? ZIP_CM_DEFLATE : ZIP_CM_STORE, 0) !=
             0 ||
         zip_file_set_mtime(archive, at, kZipEpoch, 0) != 0) {
-      fail("member '" + member + "'");
+      fail("member " + quote(member));
     }
   }
   if (zip_close(archive) != 0) fail("writing");
@@ -264,9 +265,9 @@ const Tensor& find_tensor(const NamedTensors& tensors, const std::string& name) 
   std::string present;
   for (const auto& [key, tensor] : tensors) {
     if (key == name) return tensor;
-    present += (present.empty() ? "'" : ", '") + io::printable(key) + "'";
+    present += (present.empty() ? "" : ", ") + quote(key);
   }
-  throw ValueError("no tensor named '" + io::printable(name) + "' (present: " +
+  throw ValueError("no tensor named " + quote(name) + " (present: " +
                    (present.empty() ? "none" : present) + ")");
 }
 

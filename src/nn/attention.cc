@@ -5,7 +5,7 @@
 
 #include "nn/state.hpp"
 #include "tinyaccel/attention.hpp"
-#include "tinyaccel/profiler.hpp"
+#include "tinyaccel/trace.hpp"
 
 namespace tinyaccel::nn {
 namespace {

@@ -67,7 +67,7 @@ Linear::Linear(Tensor weight, std::optional<Tensor> bias, Activation activation,
 
 Shape Linear::output_shape(const Shape& input) const {
   Shape out = input;
-  if (out.empty()) throw ShapeError("Linear: input must have rank >= 1");
+  if (out.empty()) throw ShapeError("Linear: input must have rank >= 1, got shape ()");
   out.back() = out_features();
   return out;
 }
@@ -143,9 +143,11 @@ StateDict Linear::state_dict() const {
 
 LayerNorm::LayerNorm(int64_t features, double eps, DType dtype)
     : weight_(Tensor::full({features}, 1.0, dtype)), bias_(Tensor({features}, dtype)), eps_(eps) {
-  if (features < 1) throw ValueError("LayerNorm: features must be >= 1");
+  if (features < 1) {
+    throw ValueError("LayerNorm: features must be >= 1, got " + std::to_string(features));
+  }
   detail::expect_compute_dtype(dtype, "LayerNorm");
-  if (!(eps > 0)) throw ValueError("LayerNorm: eps must be > 0");
+  if (!(eps > 0)) throw ValueError("LayerNorm: eps must be > 0, got " + std::to_string(eps));
 }
 
 LayerNorm::LayerNorm(Tensor weight, Tensor bias, double eps, const std::string& label)
@@ -156,7 +158,7 @@ LayerNorm::LayerNorm(Tensor weight, Tensor bias, double eps, const std::string& 
   if (bias_.dtype() != weight_.dtype()) {
     throw DTypeError(label + ".bias and " + label + ".weight differ in dtype");
   }
-  if (!(eps > 0)) throw ValueError("LayerNorm: eps must be > 0");
+  if (!(eps > 0)) throw ValueError("LayerNorm: eps must be > 0, got " + std::to_string(eps));
 }
 
 Tensor LayerNorm::forward(const Tensor& x, Path path) const {

@@ -68,7 +68,7 @@ Tensor take(const StateDict& state, const std::string& prefix, const std::string
             const Shape& shape) {
   const std::string key = prefix + name;
   auto it = state.find(key);
-  if (it == state.end()) throw ValueError("missing weight " + key);
+  if (it == state.end()) throw ValueError("missing weight " + quote(key) + " (it is required)");
   expect_shape(it->second, shape, key);
   return it->second;
 }

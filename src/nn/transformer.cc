@@ -1,9 +1,13 @@
 // The MLP and the pre-LN transformer block, plus loading/saving PyTorch-named weights.
+#include <climits>
 #include <cmath>
+#include <initializer_list>
+#include <utility>
 
 #include "nn/state.hpp"
 #include "tinyaccel/io.hpp"
-#include "tinyaccel/profiler.hpp"
+#include "tinyaccel/memory.hpp"
+#include "tinyaccel/trace.hpp"
 
 namespace tinyaccel::nn {
 namespace {
@@ -37,8 +41,9 @@ void check_single_dtype(const StateDict& state, const std::string& what) {
   const DType first = state.begin()->second.dtype();
   for (const auto& [k, v] : state) {
     if (v.dtype() != first) {
-      throw DTypeError(what + " weights mix dtypes: " + state.begin()->first + " is " +
-                       dtype_name(first) + ", " + k + " is " + dtype_name(v.dtype()));
+      throw DTypeError(what + " weights mix dtypes: " + quote(state.begin()->first) + " is " +
+                       dtype_name(first) + ", " + quote(k) + " is " + dtype_name(v.dtype()) +
+                       " (they must share one)");
     }
   }
 }
@@ -111,11 +116,57 @@ void validate(const TransformerConfig& c) {
     throw ValueError("heads (" + std::to_string(c.heads) + ") must divide d_model (" +
                      std::to_string(c.d_model) + ")");
   }
-  if (!(c.layer_norm_eps > 0)) throw ValueError("layer_norm_eps must be > 0");
+  if (!(c.layer_norm_eps > 0)) {
+    throw ValueError("layer_norm_eps must be > 0, got " + std::to_string(c.layer_norm_eps));
+  }
+}
+
+namespace {
+
+// a·b + c·d + ..., saturating at INT64_MAX.
+int64_t sum_of_products(std::initializer_list<std::pair<int64_t, int64_t>> terms) {
+  unsigned __int128 total = 0;
+  for (const auto& [a, b] : terms) {
+    total += static_cast<unsigned __int128>(a) * static_cast<unsigned __int128>(b);
+    if (total > INT64_MAX) return INT64_MAX;
+  }
+  return static_cast<int64_t>(total);
+}
+
+int64_t times(int64_t a, int64_t b) { return sum_of_products({{a, b}}); }
+
+// Checked before any parameter is allocated.
+const TransformerConfig& checked(const TransformerConfig& config) {
+  validate(config);
+  require_available_memory(block_memory(config, 1, 1).parameter_bytes,
+                       "a transformer block with d_model " + std::to_string(config.d_model) +
+                           ", ffn " + std::to_string(config.ffn) + " (" +
+                           dtype_name(config.dtype) + " parameters)");
+  return config;
+}
+
+}  // namespace
+
+BlockMemory block_memory(const TransformerConfig& c, int64_t batch, int64_t seq, Path path) {
+  const int64_t d = c.d_model, elem = dtype_size(c.dtype);
+  BlockMemory m;
+  // in_proj 3d·d + 3d, out_proj d·d + d, linear1 ffn·d + ffn, linear2 d·ffn + d, 2 norms 2d.
+  m.parameter_bytes = times(elem, sum_of_products({{4 * d, d}, {2 * d, c.ffn}, {9, d},
+                                                   {1, c.ffn}}));
+  // Alive at once at most: normed, y, qkv (3), ctx, out_proj's result and a spare (8 rows of d)
+  // and the MLP's hidden activation twice; the naive path also holds the scores twice.
+  const int64_t tokens = times(batch, seq);
+  int64_t elements = sum_of_products({{tokens, times(8, d)}, {tokens, times(2, c.ffn)}});
+  if (path == Path::naive) {
+    elements = sum_of_products({{1, elements}, {times(2, times(batch, c.heads)),
+                                                times(seq, seq)}});
+  }
+  m.forward_bytes = times(elem, elements);
+  return m;
 }
 
 TransformerBlock::TransformerBlock(const TransformerConfig& config, uint64_t seed)
-    : config_((validate(config), config)),
+    : config_(checked(config)),
       norm1_(config.d_model, config.layer_norm_eps, config.dtype),
       norm2_(config.d_model, config.layer_norm_eps, config.dtype),
       self_attn_(config.d_model, config.heads, detail::derive_seed(seed, 0), config.causal,
@@ -228,11 +279,11 @@ TransformerBlock load_transformer_block(const std::string& npz_path,
   try {
     return TransformerBlock(state, config);
   } catch (const ShapeError& e) {
-    throw ShapeError(npz_path + ": " + e.what());
+    throw ShapeError(quote(npz_path) + ": " + e.what());
   } catch (const DTypeError& e) {
-    throw DTypeError(npz_path + ": " + e.what());
+    throw DTypeError(quote(npz_path) + ": " + e.what());
   } catch (const ValueError& e) {
-    throw ValueError(npz_path + ": " + e.what());
+    throw ValueError(quote(npz_path) + ": " + e.what());
   }
 }
 

@@ -104,7 +104,7 @@ const OpCase& find_op_case(const std::string& name) {
     if (c.name == name) return c;
     names += (names.empty() ? "" : ", ") + c.name;
   }
-  throw ValueError("unknown op '" + name + "': expected one of " + names);
+  throw ValueError("unknown op " + quote(name) + ": expected one of " + names);
 }
 
 std::vector<std::string> fusion_op_names() {

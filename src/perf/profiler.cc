@@ -10,43 +10,6 @@
 
 namespace tinyaccel {
 
-// ---- scoped timers ----------------------------------------------------------------------------
-
-namespace {
-thread_local ProfileRecorder* t_recorder = nullptr;
-}  // namespace
-
-ProfileRecorder* current_recorder() noexcept { return t_recorder; }
-
-RecordingScope::RecordingScope(ProfileRecorder& recorder) noexcept : previous_(t_recorder) {
-  t_recorder = &recorder;
-}
-
-RecordingScope::~RecordingScope() { t_recorder = previous_; }
-
-ProfileRecorder::Entry& ProfileRecorder::entry(const std::string& name) {
-  for (auto& e : entries_) {
-    if (e.name == name) return e;
-  }
-  entries_.push_back({name, {}, true});
-  return entries_.back();
-}
-
-void ProfileRecorder::begin(const char* name) {
-  std::string path = stack_.empty() ? std::string(name) : stack_.back() + "." + name;
-  if (!order_.empty()) entries_[order_.back()].leaf = false;
-  Entry& e = entry(path);
-  order_.push_back(static_cast<size_t>(&e - entries_.data()));
-  stack_.push_back(std::move(path));
-}
-
-void ProfileRecorder::end(double seconds) {
-  if (order_.empty()) return;
-  entries_[order_.back()].seconds.push_back(seconds);
-  order_.pop_back();
-  stack_.pop_back();
-}
-
 // ---- model-level measurements -----------------------------------------------------------------
 
 int64_t count_flops(const nn::Module& model, const Shape& input_shape) {
@@ -137,7 +100,9 @@ std::string recommend(const LayerProfile& layer) {
 ForwardProfile profile_forward_pass(const nn::Module& model, const Tensor& input,
                                     const Roofs& roofs, const ProfileOptions& options) {
   if (options.iterations < 1 || options.warmup < 0) {
-    throw ValueError("profile_forward_pass: iterations must be >= 1 and warmup >= 0");
+    throw ValueError("profile_forward_pass: iterations must be >= 1 and warmup >= 0, got " +
+                     std::to_string(options.iterations) + " and " +
+                     std::to_string(options.warmup));
   }
   ForwardProfile prof;
   prof.model = model.name();
@@ -202,16 +167,16 @@ ForwardProfile profile_forward_pass(const nn::Module& model, const Tensor& input
     auto it = std::find_if(measured.begin(), measured.end(),
                            [&](const auto& m) { return m.first == c.name; });
     if (it == measured.end()) {
-      throw ValueError("profile_forward_pass: " + model.name() + " declares layer '" + c.name +
-                       "' but no scoped timer recorded it");
+      throw ValueError("profile_forward_pass: " + model.name() + " declares layer " +
+                       quote(c.name) + " but no scoped timer recorded it (each layer needs one)");
     }
   }
   for (const auto& m : measured) {
     auto it = std::find_if(costs.begin(), costs.end(),
                            [&](const nn::LayerCost& c) { return c.name == m.first; });
     if (it == costs.end()) {
-      throw ValueError("profile_forward_pass: scoped timer '" + m.first + "' in " + model.name() +
-                       " has no declared cost");
+      throw ValueError("profile_forward_pass: scoped timer " + quote(m.first) + " in " +
+                       model.name() + " has no declared cost (each timed layer needs one)");
     }
   }
   for (const auto& c : costs) {

@@ -259,7 +259,7 @@ Isa parse_isa(const std::string& name) {
   for (Isa isa : {Isa::scalar, Isa::avx2, Isa::avx512}) {
     if (name == isa_name(isa)) return isa;
   }
-  throw ValueError("unknown instruction set '" + name + "': expected scalar, avx2 or avx512");
+  throw ValueError("unknown instruction set " + quote(name) + ": expected scalar, avx2 or avx512");
 }
 
 const CpuFeatures& cpu_features() {

@@ -3,7 +3,8 @@
 #include <mutex>
 #include <string>
 
-#include "gemm/backends.hpp"
+#include "core/parallel.hpp"
+#include "system/blas_runtime.hpp"
 #include "tinyaccel/errors.hpp"
 #include "tinyaccel/system.hpp"
 #include "tinyaccel/threads.hpp"
@@ -11,22 +12,31 @@
 namespace tinyaccel {
 namespace {
 
-// More threads than this is a typo, not a machine.
-constexpr long kMaxThreads = 4096;
+constexpr int kThreadsPerCpu = 4;
 
-// TINYACCEL_NUM_THREADS when set, else every CPU of the affinity mask (a process pinned with
-// taskset or limited by a cpuset gets what it may use, not the machine's CPU count).
+std::string accepted_range() {
+  return "a whole number from 1 to " + std::to_string(max_threads()) + " (" +
+         std::to_string(kThreadsPerCpu) + " x the " + std::to_string(available_cpus()) +
+         " CPUs this process may use)";
+}
+
+// TINYACCEL_NUM_THREADS when set (digits only), else every CPU of the affinity mask (a process
+// pinned with taskset or limited by a cpuset gets what it may use, not the machine's CPU count).
 int default_threads() {
-  if (const char* env = std::getenv("TINYACCEL_NUM_THREADS"); env != nullptr && *env != '\0') {
-    char* end = nullptr;
-    const long n = std::strtol(env, &end, 10);
-    if (end == env || *end != '\0' || n < 1 || n > kMaxThreads) {
-      throw ValueError(std::string("TINYACCEL_NUM_THREADS must be an integer from 1 to ") +
-                       std::to_string(kMaxThreads) + ", got '" + env + "'");
-    }
-    return static_cast<int>(n);
+  const char* env = std::getenv("TINYACCEL_NUM_THREADS");
+  if (env == nullptr || *env == '\0') return available_cpus();
+  const std::string text(env);
+  long n = 0;
+  bool ok = text.size() <= 9;
+  for (const char c : text) {
+    ok = ok && c >= '0' && c <= '9';
+    if (ok) n = n * 10 + (c - '0');
   }
-  return available_cpus();
+  if (!ok || n < 1 || n > max_threads()) {
+    throw ValueError("TINYACCEL_NUM_THREADS must be " + accepted_range() + ", got " +
+                     quote(text));
+  }
+  return static_cast<int>(n);
 }
 
 // 0 until the first num_threads() or set_num_threads(); written under g_mutex so that the BLAS
@@ -34,27 +44,32 @@ int default_threads() {
 std::atomic<int> g_threads{0};
 std::mutex g_mutex;
 
+// Starts what n threads need (ours, then the BLAS library's) and records n. Under g_mutex.
+void apply(int n) {
+  parallel_reserve(n);
+  sysinfo::blas_set_num_threads(n);
+  g_threads.store(n, std::memory_order_release);
+}
+
 }  // namespace
+
+int max_threads() { return kThreadsPerCpu * available_cpus(); }
 
 int num_threads() {
   if (const int n = g_threads.load(std::memory_order_acquire); n > 0) return n;
   std::lock_guard<std::mutex> lock(g_mutex);
-  if (g_threads.load(std::memory_order_relaxed) == 0) {
-    const int n = default_threads();  // throws on a malformed TINYACCEL_NUM_THREADS
-    gemm::blas_set_num_threads(n);
-    g_threads.store(n, std::memory_order_release);
-  }
+  if (g_threads.load(std::memory_order_relaxed) == 0) apply(default_threads());
   return g_threads.load(std::memory_order_relaxed);
 }
 
 // An explicit count wins: a malformed TINYACCEL_NUM_THREADS is never read after this.
 void set_num_threads(int n) {
-  if (n < 1) {
-    throw ValueError("set_num_threads: thread count must be >= 1, got " + std::to_string(n));
+  if (n < 1 || n > max_threads()) {
+    throw ValueError("set_num_threads: thread count must be " + accepted_range() + ", got " +
+                     std::to_string(n));
   }
   std::lock_guard<std::mutex> lock(g_mutex);
-  gemm::blas_set_num_threads(n);
-  g_threads.store(n, std::memory_order_release);
+  apply(n);
 }
 
 }  // namespace tinyaccel

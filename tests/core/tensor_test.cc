@@ -39,12 +39,16 @@ TEST(Tensor, NegativeAndOverflowingShapesAreErrors) {
   }
 }
 
-TEST(Tensor, ZeroSizeWithHugeDimensionsIsValid) {
-  // numel is 0, but the row-major strides of the other dimensions overflow int64.
-  Tensor t({0, 2, int64_t{1} << 40, int64_t{1} << 40, 3});
+TEST(Tensor, ZeroSizeWithHugeDimensionsFollowsNumPy) {
+  // numel is 0; the other dimensions' bytes (2^62) still fit, so NumPy could load it.
+  Tensor t({0, int64_t{1} << 30, int64_t{1} << 30});
   EXPECT_EQ(t.numel(), 0);
   EXPECT_TRUE(t.is_contiguous());
   EXPECT_EQ(t.reshape({0, 6}).numel(), 0);
+  // Past that NumPy refuses ("array is too big"), and so do we, before anything is written.
+  EXPECT_THROW(Tensor({0, 2, int64_t{1} << 40, int64_t{1} << 40, 3}), ValueError);
+  EXPECT_THROW(Tensor({0, int64_t{1} << 62}, DType::f32), ValueError);
+  EXPECT_NO_THROW(Tensor({0, int64_t{1} << 60}, DType::f32));
 }
 
 TEST(Tensor, AllocationFailureIsAnError) {

@@ -11,6 +11,8 @@
 
 #include <tinyaccel/tinyaccel.hpp>
 
+#include "support/isa_guard.hpp"
+
 using namespace tinyaccel;
 
 namespace {
@@ -20,15 +22,7 @@ constexpr Backend kBackends[] = {Backend::naive, Backend::tiled, Backend::packed
                                  Backend::automatic};
 constexpr int kThreadCounts[] = {1, 2};
 
-// Restores the library's thread count whatever a test does.
-class ThreadGuard {
- public:
-  ThreadGuard() : saved_(num_threads()) {}
-  ~ThreadGuard() { set_num_threads(saved_); }
-
- private:
-  int saved_;
-};
+using ThreadGuard = tinyaccel::testing::ThreadCountGuard;
 
 // a @ b with numpy.matmul broadcasting, straight from the definition, summed in long double
 // (x86-64: 64-bit significand, unit roundoff 2^-64, 2^11 times finer than float64) and rounded

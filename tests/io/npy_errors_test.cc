@@ -90,12 +90,15 @@ TEST(NpyErrors, LyingHeadersAllocateNothing) {
   expect_contains(message, "truncated");
   expect_contains(message, "(1000000,1000000)");
   expect_contains(message, "only 8 follow");
-  // Element and byte counts that overflow int64.
+  // Element and byte counts that overflow int64, also when another dimension is 0 (NumPy
+  // refuses those too).
   expect_contains(error_of<IoError>(with_header(
                       dict_for("'<f8'", "(4294967296, 4294967296, 4294967296)"), "")),
-                  "more elements than int64");
+                  "is too large for float64");
   expect_contains(error_of<IoError>(with_header(dict_for("'<f8'", "(9223372036854775807,)"), "")),
-                  "more bytes than int64");
+                  "must be < 2^63");
+  expect_contains(error_of<IoError>(with_header(dict_for("'<f4'", "(0, 4611686018427387904)"), "")),
+                  "must be < 2^63");
   expect_contains(error_of<IoError>(with_header(dict_for("'<f8'", "(99999999999999999999,)"), "")),
                   "overflows int64");
   EXPECT_EQ(memory_stats().peak_bytes, before);

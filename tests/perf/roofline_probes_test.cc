@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <tinyaccel/errors.hpp>
+#include <tinyaccel/matmul.hpp>
 #include <tinyaccel/nn.hpp>
 #include <tinyaccel/profiler.hpp>
 #include <tinyaccel/roofline.hpp>

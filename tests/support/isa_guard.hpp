@@ -1,5 +1,5 @@
-// Shared by the kernel tests: the instruction-set tiers this machine runs, and an RAII cap on
-// the tier (and the thread count) for a scope.
+// Shared by the kernel tests: the instruction-set tiers this machine runs, and RAII guards that
+// restore the tier and the thread count after a scope.
 #pragma once
 
 #include <vector>
@@ -16,6 +16,18 @@ inline std::vector<Isa> runnable_isas() {
   }
   return isas;
 }
+
+// Restores the library's thread count whatever the scope does.
+class ThreadCountGuard {
+ public:
+  ThreadCountGuard() : saved_(num_threads()) {}
+  ~ThreadCountGuard() { set_num_threads(saved_); }
+  ThreadCountGuard(const ThreadCountGuard&) = delete;
+  ThreadCountGuard& operator=(const ThreadCountGuard&) = delete;
+
+ private:
+  int saved_;
+};
 
 // Caps the tier at `isa` and sets `threads` for the scope's lifetime.
 class IsaGuard {

@@ -1,17 +1,15 @@
-// CBLAS adapter. The vendor is fixed at configure time (TINYACCEL_BLAS); only thread control and
-// version queries differ between vendors, everything else is plain CBLAS.
+// CBLAS adapter: plain CBLAS, whichever vendor the build links (system/blas_runtime.cc holds
+// what differs between vendors: thread control and version queries).
 #include <algorithm>
 #include <climits>
 #include <string>
 #include <vector>
 
 #include <cblas.h>
-#if defined(TINYACCEL_BLAS_BLIS)
-#include <blis.h>
-#endif
 
 #include "gemm/backends.hpp"
-#include "tinyaccel/threads.hpp"
+#include "system/blas_runtime.hpp"
+#include "tinyaccel/errors.hpp"
 
 namespace tinyaccel::gemm {
 namespace {
@@ -24,7 +22,7 @@ struct BlasOperand {
 int checked_int(int64_t v, const char* what) {
   if (v > INT_MAX) {
     throw ValueError(std::string("BLAS backend: ") + what + " = " + std::to_string(v) +
-                     " exceeds the 32-bit CBLAS interface");
+                     " exceeds the 32-bit CBLAS interface (at most 2147483647)");
   }
   return static_cast<int>(v);
 }
@@ -80,6 +78,7 @@ void blas_gemm(MatrixRef<const T> a, MatrixRef<const T> b, MatrixRef<T> c) {
   const int m = checked_int(a.rows, "m"), n = checked_int(b.cols, "n"), k = checked_int(a.cols, "k");
   // C has unit column stride (callers guarantee it); a single row may report any row stride.
   const int64_t ldc = c.rows == 1 ? std::max(c.row_stride, c.cols) : c.row_stride;
+  const auto fixed_thread_count = sysinfo::blas_call_lock();
   call_gemm(oa, ob, m, n, k, a.data, b.data, c.data, checked_int(ldc, "ldc"));
 }
 
@@ -87,32 +86,4 @@ template void blas_gemm<float>(MatrixRef<const float>, MatrixRef<const float>, M
 template void blas_gemm<double>(MatrixRef<const double>, MatrixRef<const double>,
                                 MatrixRef<double>);
 
-void blas_set_num_threads(int n) {
-#if defined(TINYACCEL_BLAS_OPENBLAS)
-  openblas_set_num_threads(n);
-#elif defined(TINYACCEL_BLAS_BLIS)
-  bli_thread_set_num_threads(n);
-#endif
-}
-
 }  // namespace tinyaccel::gemm
-
-namespace tinyaccel {
-
-BlasInfo blas_info() {
-  BlasInfo info;
-  info.vendor = TINYACCEL_BLAS_VENDOR;
-#if defined(TINYACCEL_BLAS_OPENBLAS)
-  info.config = openblas_get_config();
-  info.config += std::string(" (core: ") + openblas_get_corename() + ")";
-  (void)num_threads();  // applies the configured count before it is read back
-  info.threads = openblas_get_num_threads();
-#elif defined(TINYACCEL_BLAS_BLIS)
-  info.config = std::string("BLIS ") + bli_info_get_version_str();
-  (void)num_threads();
-  info.threads = static_cast<int>(bli_thread_get_num_threads());
-#endif
-  return info;
-}
-
-}  // namespace tinyaccel

@@ -58,7 +58,7 @@ class Scratch {
     if (static_cast<size_t>(bytes) > capacity_) {
       const size_t rounded = (static_cast<size_t>(bytes) + 63) / 64 * 64;
       data_.reset(static_cast<char*>(std::aligned_alloc(64, rounded)));
-      if (!data_) throw std::bad_alloc();
+      if (!data_) throw AllocationError("packed GEMM: cannot allocate its packing buffer");
       capacity_ = rounded;
     }
     return data_.get();

@@ -41,7 +41,7 @@ std::vector<const OpCase*> ops_of(const FusionBenchOptions& o) {
     if (!op.has_unfused()) {
       std::string names;
       for (const auto& n : fusion_op_names()) names += (names.empty() ? "" : ", ") + n;
-      throw ValueError("op '" + name + "' has no unfused twin to compare: expected one of " +
+      throw ValueError("op " + quote(name) + " has no unfused twin to compare: expected one of " +
                        names);
     }
     ops.push_back(&op);
@@ -124,8 +124,8 @@ FusionSize parse_fusion_size(const std::string& text) {
     const int64_t cols = n >= 1024 && n % 1024 == 0 ? 1024 : n;
     return {text, n / cols, cols};
   } catch (const ValueError&) {
-    throw ValueError("bad size '" + text +
-                     "': expected N elements (bare K, M, G binary: 64K = 65536) or ROWSxCOLS, "
+    throw ValueError("bad size " + quote(text) +
+                     ": expected N elements (bare K, M, G binary: 64K = 65536) or ROWSxCOLS, "
                      "e.g. 64K, 2000x2000");
   }
 }

@@ -11,6 +11,7 @@
 #include "tinyaccel/bench.hpp"
 #include "tinyaccel/errors.hpp"
 #include "tinyaccel/roofline.hpp"
+#include "tinyaccel/system.hpp"
 #include "tinyaccel/table.hpp"
 #include "tinyaccel/threads.hpp"
 
@@ -20,8 +21,8 @@ namespace {
 constexpr double kNaiveMaxGflop = 2.5, kQuickNaiveMaxGflop = 0.04;
 
 MatmulShape parse_shape(const std::string& text) {
-  const std::string expected = "bad matmul shape '" + text +
-                               "': expected MxKxN with positive sizes (e.g. 512x768x3072) "
+  const std::string expected = "bad matmul shape " + quote(text) +
+                               ": expected MxKxN with positive sizes (e.g. 512x768x3072) "
                                "or 'transformer'";
   int64_t dims[3] = {0, 0, 0};
   size_t pos = 0;
@@ -71,7 +72,9 @@ std::vector<MatmulShape> problems_of(const MatmulBenchOptions& o) {
     problems.push_back({n, n, n});
   }
   for (const MatmulShape& s : shapes) {
-    if (s.m < 1 || s.k < 1 || s.n < 1) throw ValueError("bad matmul shape " + s.label());
+    if (s.m < 1 || s.k < 1 || s.n < 1) {
+      throw ValueError("bad matmul shape " + s.label() + ": every size must be >= 1");
+    }
     problems.push_back(s);
   }
   return problems;
@@ -113,7 +116,9 @@ bool MatmulBench::peak_disturbed() const {
 MatmulBench compare_matmul_backends(const MatmulBenchOptions& o) {
   MatmulBench bench;
   bench.problems = problems_of(o);
-  if (o.backends.empty()) throw ValueError("compare_matmul_backends: no backend to run");
+  if (o.backends.empty()) {
+    throw ValueError("compare_matmul_backends: no backend to run (expected at least one)");
+  }
   if (o.repeats < 1) throw ValueError(fmt::format("repeats must be >= 1 (got {})", o.repeats));
   bench.quick = o.quick;
   bench.repeats = o.quick ? std::min(o.repeats, 3) : o.repeats;

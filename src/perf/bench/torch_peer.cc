@@ -38,7 +38,7 @@ std::optional<std::string> find_peer_script(const std::string& explicit_path) {
   namespace fs = std::filesystem;
   if (!explicit_path.empty()) {
     if (!fs::exists(explicit_path)) {
-      throw IoError("PyTorch peer script '" + explicit_path + "' does not exist");
+      throw IoError("PyTorch peer script " + quote(explicit_path) + " does not exist");
     }
     return explicit_path;
   }

@@ -5,6 +5,7 @@
 
 #include "perf/roofline/placement_json.hpp"
 #include "tinyaccel/errors.hpp"
+#include "tinyaccel/memory.hpp"
 #include "tinyaccel/profiler.hpp"
 #include "tinyaccel/system.hpp"
 #include "tinyaccel/table.hpp"
@@ -16,7 +17,20 @@ nn::TransformerBlock make_block(const TransformerRun& run) {
     throw ValueError("seq and batch must be >= 1 (got " + std::to_string(run.seq) + ", " +
                      std::to_string(run.batch) + ")");
   }
-  if (run.weights.empty()) return nn::TransformerBlock(run.config, run.seed);
+  if (run.weights.empty()) {
+    nn::validate(run.config);
+    const nn::BlockMemory need =
+        nn::block_memory(run.config, run.batch, run.seq, run.profile.path);
+    const int64_t total = need.parameter_bytes > INT64_MAX - need.forward_bytes
+                              ? INT64_MAX
+                              : need.parameter_bytes + need.forward_bytes;
+    require_available_memory(
+        total, fmt::format("profiling a transformer block (d_model {}, heads {}, ffn {}, batch {}, "
+                           "seq {}, {})",
+                           run.config.d_model, run.config.heads, run.config.ffn, run.batch,
+                           run.seq, dtype_name(run.config.dtype)));
+    return nn::TransformerBlock(run.config, run.seed);
+  }
   nn::TransformerBlock block = nn::load_transformer_block(run.weights, run.config);
   return block.dtype() == run.config.dtype ? block : block.to(run.config.dtype);
 }

@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -74,39 +75,41 @@ void write_gnuplot(const std::string& path, const std::string& program, const Pl
     terminal = fmt::format("pngcairo size {},{} font 'sans,11' background rgb 'white'",
                            canvas.png_width, canvas.png_height);
   } else {
-    throw ValueError("plot file '" + path + "' must end in .svg or .png");
+    throw ValueError("plot file " + quote(path) + " must end in .svg or .png");
   }
-  const std::string tmp = path + ".tmp." + std::to_string(getpid());
-  char script[] = "/tmp/tinyaccel-plot-XXXXXX";
-  const int fd = mkstemp(script);
-  if (fd < 0) throw IoError(std::string("cannot create a gnuplot script: ") + std::strerror(errno));
-  close(fd);
-  const std::string errors = std::string(script) + ".err";
+  // gnuplot draws into a private directory; the image then goes to `path` like every output
+  // (write_file_atomically: symlinks followed, devices written, never a partial file).
+  const char* tmpdir = std::getenv("TMPDIR");
+  std::string dir = std::string(tmpdir != nullptr && *tmpdir != '\0' ? tmpdir : "/tmp") +
+                    "/tinyaccel-plot-XXXXXX";
+  if (mkdtemp(dir.data()) == nullptr) {
+    throw IoError("cannot write " + quote(path) + ": cannot create a directory for gnuplot: " +
+                  std::strerror(errno));
+  }
+  const std::string script = dir + "/plot.gp", errors = dir + "/errors.txt",
+                    image = dir + "/image";
   auto cleanup = [&] {
-    std::remove(script);
-    std::remove(errors.c_str());
-    std::remove(tmp.c_str());
+    for (const std::string& f : {script, errors, image}) std::remove(f.c_str());
+    rmdir(dir.c_str());
   };
   try {
     write_file_atomically(script, "set terminal " + terminal + "\nset output " +
-                                      gnuplot_quoted(tmp) + "\n" + program + "\nunset output\n");
+                                      gnuplot_quoted(image) + "\n" + program + "\nunset output\n");
     std::string why;
     const int status = run_gnuplot(script, errors, why);
     if (status < 0) {
-      throw IoError("cannot write '" + path + "': cannot run gnuplot (" + why +
+      throw IoError("cannot write " + quote(path) + ": cannot run gnuplot (" + why +
                     "); install it with scripts/setup");
     }
-    if (status != 0 || access(tmp.c_str(), F_OK) != 0) {
+    if (status != 0 || access(image.c_str(), F_OK) != 0) {
       // gnuplot echoes the offending line first; its last line says what was wrong.
       std::string last = read_all(errors);
       last.erase(last.find_last_not_of("\n ") + 1);
       last = last.substr(last.rfind('\n') + 1);
-      throw IoError("cannot write '" + path + "': gnuplot failed" +
-                    (last.empty() ? std::string() : ": " + last));
+      throw IoError("cannot write " + quote(path) + ": gnuplot failed" +
+                    (last.empty() ? std::string() : ": " + quote(last)));
     }
-    if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-      throw IoError("cannot write '" + path + "': " + std::strerror(errno));
-    }
+    write_file_atomically(path, read_all(image));
   } catch (...) {
     cleanup();
     throw;

@@ -85,7 +85,8 @@ Roofs transformer_roofs(const ReportOptions& o, const Report& r, Run& run) {
   if (r.roofline) return r.roofline->roofs;
   const auto& s = o.sections;
   if (s.empty() || std::find(s.begin(), s.end(), "roofline") != s.end()) {
-    throw ValueError("no roofline measured to place the layers on");
+    throw ValueError("no roofline measured to place the layers on: the roofline section must "
+                     "run first");
   }
   const DType dtype = o.transformer.config.dtype;
   if (o.peak_gflops > 0 || o.bandwidth_gbs > 0) {
@@ -146,8 +147,8 @@ std::vector<std::string> chosen_sections(const ReportOptions& o) {
   }
   for (const std::string& name : o.sections) {
     if (std::find(chosen.begin(), chosen.end(), name) == chosen.end()) {
-      throw ValueError("unknown report section '" + name +
-                       "': expected system, roofline, matmul, fusion or transformer");
+      throw ValueError("unknown report section " + quote(name) +
+                       ": expected system, roofline, matmul, fusion or transformer");
     }
   }
   return chosen;
@@ -209,7 +210,7 @@ Report run_report(const ReportOptions& options) {
   std::error_code ec;
   std::filesystem::create_directories(options.out_dir, ec);
   if (ec || !std::filesystem::is_directory(options.out_dir)) {
-    throw IoError("cannot create the report directory '" + options.out_dir + "'" +
+    throw IoError("cannot create the report directory " + quote(options.out_dir) +
                   (ec ? ": " + ec.message() : ""));
   }
   const perf::ThreadsGuard guard(options.threads);

@@ -22,7 +22,7 @@ BandwidthKernel parse_kernel(const std::string& s) {
   for (auto k : {BandwidthKernel::read, BandwidthKernel::copy, BandwidthKernel::triad}) {
     if (s == bandwidth_kernel_name(k)) return k;
   }
-  throw ValueError("roofline JSON: unknown bandwidth kernel '" + s + "'");
+  throw ValueError("roofline JSON: unknown bandwidth kernel " + quote(s));
 }
 
 ProbeStats stats(const Json& j) {
@@ -51,7 +51,9 @@ RooflineReport roofline_from_json(const std::string& text) {
     throw ValueError(std::string("roofline JSON: not JSON: ") + e.what());
   }
   if (!j.is_object() || j.value("schema", "") != "tinyaccel.roofline/1") {
-    throw ValueError("roofline JSON: schema is not tinyaccel.roofline/1");
+    throw ValueError("roofline JSON: schema " +
+                     quote(j.is_object() ? j.value("schema", "") : std::string()) +
+                     ", expected 'tinyaccel.roofline/1'");
   }
   RooflineReport r;
   try {

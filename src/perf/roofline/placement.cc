@@ -1,4 +1,6 @@
 // Placing a measured kernel under the roofs: the roofline model's arithmetic, nothing measured.
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 
@@ -12,15 +14,18 @@ const char* bound_name(Bound bound) { return bound == Bound::memory ? "memory" :
 Placement place_on(const KernelPoint& point, double peak_gflops, double level_gbs,
                    const std::string& level) {
   if (!(peak_gflops > 0) || !std::isfinite(peak_gflops)) {
-    throw ValueError("placing '" + point.name + "': compute ceiling must be > 0 GFLOP/s, got " +
+    throw ValueError("placing " + quote(point.name) + ": compute ceiling must be a finite number > 0 GFLOP/s, got " +
                      std::to_string(peak_gflops));
   }
   if (!(level_gbs > 0) || !std::isfinite(level_gbs)) {
-    throw ValueError("placing '" + point.name + "': memory ceiling must be > 0 GB/s, got " +
+    throw ValueError("placing " + quote(point.name) + ": memory ceiling must be a finite number > 0 GB/s, got " +
                      std::to_string(level_gbs));
   }
   if (point.cost.flops < 0 || point.cost.bytes < 0 || !(point.seconds >= 0)) {
-    throw ValueError("placing '" + point.name + "': FLOPs, bytes and seconds must be >= 0");
+    throw ValueError(fmt::format("placing {}: FLOPs, bytes and seconds must be >= 0, got {}, {} "
+                                 "and {}",
+                                 quote(point.name), point.cost.flops, point.cost.bytes,
+                                 point.seconds));
   }
   Placement p;
   p.point = point;
@@ -51,12 +56,12 @@ Placement place(const KernelPoint& point, const Roofs& roofs, Isa isa) {
     peak = roofs.peak_gflops(static_cast<Isa>(i), point.dtype);
   }
   if (peak <= 0) {
-    throw ValueError("placing '" + point.name + "': no compute ceiling was measured for " +
+    throw ValueError("placing " + quote(point.name) + ": no compute ceiling was measured for " +
                      dtype_name(point.dtype));
   }
   const Plateau* level = roofs.level_for(point.working_set_bytes);
   if (level == nullptr) {
-    throw ValueError("placing '" + point.name + "': no memory ceiling was measured");
+    throw ValueError("placing " + quote(point.name) + ": no memory ceiling was measured");
   }
   return place_on(point, peak, level->gbs, level->level);
 }

@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 
 #include "tinyaccel/errors.hpp"
@@ -69,10 +70,11 @@ Roofs measure_roofs(DType dtype, const std::function<void(const std::string&)>& 
 }
 
 Roofs given_roofs(DType dtype, double peak_gflops, double bandwidth_gbs) {
-  if (!(peak_gflops > 0) || !(bandwidth_gbs > 0)) {
-    throw ValueError(
-        fmt::format("given roofs need a peak and a bandwidth > 0 (got {} GFLOP/s, {} GB/s)",
-                    peak_gflops, bandwidth_gbs));
+  if (!(peak_gflops > 0) || !(bandwidth_gbs > 0) || !std::isfinite(peak_gflops) ||
+      !std::isfinite(bandwidth_gbs)) {
+    throw ValueError(fmt::format("given roofs need a peak and a bandwidth that are finite "
+                                 "numbers > 0, got {} GFLOP/s and {} GB/s",
+                                 peak_gflops, bandwidth_gbs));
   }
   ProbeStats peak;
   peak.best = peak.median = peak_gflops;
