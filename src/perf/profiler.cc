@@ -215,7 +215,10 @@ ForwardProfile profile_forward_pass(const nn::Module& model, const Tensor& input
     layer.name = c.name;
     layer.timing = summarize(it->second);
     KernelPoint point;
-    point.name = c.name;
+    // shape_str is already parenthesized: "(1,128,768)".
+    point.name = c.name + " " +
+                 (options.config_label.empty() ? shape_str(input.shape())
+                                               : "(" + options.config_label + ")");
     point.cost = c.cost;
     point.working_set_bytes = c.working_set_bytes;
     point.seconds = layer.timing.median_s;
@@ -231,6 +234,7 @@ ForwardProfile profile_forward_pass(const nn::Module& model, const Tensor& input
   }
   for (auto& layer : prof.layers) {
     layer.time_share = prof.layers_sum_s > 0 ? layer.timing.median_s / prof.layers_sum_s : 0;
+    layer.placement.point.time_share = layer.time_share;
   }
   return prof;
 }

@@ -143,3 +143,123 @@ TEST(RooflinePlacement, PlaceOnMeasuredRoofs) {
   EXPECT_THROW(place(f64, roofs), ValueError);  // no float64 ceiling
   EXPECT_THROW(place(point(1, 1, 1), Roofs{}), ValueError);
 }
+
+namespace {
+
+// Two threads on a machine like the development VM: 32 KiB L1d and 1 MiB L2 per core, a 32 MiB
+// L3 shared by both; roofs L1 400, L2 200, L3 150, DRAM 50 GB/s, peak 200 GFLOP/s.
+Roofs two_core_roofs() {
+  Roofs roofs;
+  roofs.threads = 2;
+  roofs.compute = {roof(Isa::avx2, DType::f32, 2, 200)};
+  roofs.memory = {level("L1", 4096, 64 << 10, 400), level("L2", 128 << 10, 2 << 20, 200),
+                  level("L3", 4 << 20, 16 << 20, 150), level("DRAM", 64 << 20, 256 << 20, 50)};
+  roofs.caches = {{"L1", 32 << 10, 2}, {"L2", 1 << 20, 2}, {"L3", 32 << 20, 1}};
+  return roofs;
+}
+
+// A memory-bound point (1 FLOP per 12 bytes) of `ws` bytes moved at `gbs`.
+KernelPoint streaming(int64_t ws, double gbs) {
+  return point(ws / 12, ws, static_cast<double>(ws) / (gbs * 1e9), ws);
+}
+
+}  // namespace
+
+TEST(RooflinePlacementRule, BySizePrivateCachesAddUpOverThreads) {
+  const Roofs roofs = two_core_roofs();
+  // 786 KB = 393 KB per core: fits the two 1 MiB L2s (it would not fit one L2 + be "L3").
+  const Placement add64k = place(streaming(786432, 100), roofs, Isa::avx2);
+  EXPECT_EQ(add64k.level, "L2");
+  EXPECT_EQ(add64k.size_level, "L2");
+  EXPECT_NE(add64k.level_reason.find("2 threads"), std::string::npos) << add64k.level_reason;
+  EXPECT_FALSE(add64k.flagged());
+  // 48 KiB over two 32 KiB L1s.
+  EXPECT_EQ(place(streaming(48 << 10, 100), roofs, Isa::avx2).level, "L1");
+  // 3 MiB: more than both L2s, within the shared L3.
+  EXPECT_EQ(place(streaming(3 << 20, 100), roofs, Isa::avx2).level, "L3");
+  // 50 MB: past every cache.
+  const Placement big = place(streaming(50'000'000, 40), roofs, Isa::avx2);
+  EXPECT_EQ(big.level, "DRAM");
+  EXPECT_EQ(big.size_level, "DRAM");
+  EXPECT_NEAR(big.efficiency, 0.8, 1e-9);
+  EXPECT_FALSE(big.flagged());
+}
+
+TEST(RooflinePlacementRule, ALevelWithoutAPlateauGivesWayToTheNextSlower) {
+  Roofs roofs = two_core_roofs();
+  roofs.memory.erase(roofs.memory.begin());  // no L1 plateau measured
+  const Placement p = place(streaming(16 << 10, 100), roofs, Isa::avx2);
+  EXPECT_EQ(p.size_level, "L1");
+  EXPECT_EQ(p.level, "L2");
+}
+
+TEST(RooflinePlacementRule, ByRateAFasterLevelTheWorkingSetCanReach) {
+  const Roofs roofs = two_core_roofs();
+  // 33.5 MB > the 32 MiB L3, but within L1s + L2s + L3 (34.1 MiB): at 90 GB/s (above DRAM's
+  // 50) it was served by the L3 across calls.
+  const Placement ln = place(streaming(33'562'624, 90), roofs, Isa::avx2);
+  EXPECT_EQ(ln.size_level, "DRAM");
+  EXPECT_EQ(ln.level, "L3");
+  EXPECT_NEAR(ln.efficiency, 90.0 / 150, 1e-9);
+  EXPECT_FALSE(ln.flagged());
+  EXPECT_NE(ln.level_reason.find("by rate"), std::string::npos) << ln.level_reason;
+  // Below its size level's roof: the rate changes nothing.
+  EXPECT_EQ(place(streaming(33'562'624, 45), roofs, Isa::avx2).level, "DRAM");
+  // 2.1 MiB is just over both L2s (L3 by size) but within L1s + L2s: at 180 GB/s (above L3's
+  // 150, below L2's 200) the L2s served it.
+  const Placement l2 = place(streaming(2'150'000, 180), roofs, Isa::avx2);
+  EXPECT_EQ(l2.size_level, "L3");
+  EXPECT_EQ(l2.level, "L2");
+  EXPECT_FALSE(l2.flagged());
+}
+
+TEST(RooflinePlacementRule, AboveEveryReachableRoofIsFlaggedWithItsReason) {
+  const Roofs roofs = two_core_roofs();
+  // 50 MB exceeds every cache: above DRAM's roof it cannot move, and is flagged.
+  const Placement add4m = place(streaming(50'000'000, 52), roofs, Isa::avx2);
+  EXPECT_EQ(add4m.level, "DRAM");
+  EXPECT_TRUE(add4m.flagged());
+  EXPECT_GT(add4m.efficiency, 1);
+  EXPECT_NE(add4m.flag.find("model bytes vs real traffic"), std::string::npos) << add4m.flag;
+  EXPECT_NE(add4m.flag.find("104%"), std::string::npos) << add4m.flag;
+  // Within reach of the L3 but faster than its roof too: placed on the L3 (the fastest level
+  // it can reach), still flagged.
+  const Placement fast = place(streaming(33'562'624, 160), roofs, Isa::avx2);
+  EXPECT_EQ(fast.level, "L3");
+  EXPECT_TRUE(fast.flagged());
+  EXPECT_NE(fast.flag.find("fastest level its"), std::string::npos) << fast.flag;
+  // Already in L1 and faster than it: the probe, not the model.
+  const Placement l1 = place(streaming(16 << 10, 500), roofs, Isa::avx2);
+  EXPECT_EQ(l1.level, "L1");
+  EXPECT_TRUE(l1.flagged());
+  EXPECT_NE(l1.flag.find("fastest level measured"), std::string::npos) << l1.flag;
+  // Above the compute peak.
+  const Placement gemm = place(point(2'000'000'000, 1'000'000, 0.005, 1'000'000), roofs, Isa::avx2);
+  EXPECT_EQ(gemm.bound, Bound::compute);
+  EXPECT_TRUE(gemm.flagged());
+  EXPECT_NE(gemm.flag.find("compute peak"), std::string::npos) << gemm.flag;
+  // At the roof exactly: not flagged.
+  EXPECT_FALSE(place(streaming(3 << 20, 150), roofs, Isa::avx2).flagged());
+}
+
+TEST(RooflinePlacementRule, WithoutKnownCachesThePlateauRangesDecide) {
+  Roofs roofs = two_core_roofs();
+  roofs.caches.clear();
+  EXPECT_EQ(place(streaming(786432, 100), roofs, Isa::avx2).level, "L2");
+  EXPECT_EQ(place(streaming(3 << 20, 100), roofs, Isa::avx2).level, "L3");  // between: slower
+  EXPECT_EQ(place(streaming(20 << 20, 40), roofs, Isa::avx2).level, "DRAM");
+  // place_on flags too, with a generic reason.
+  const Placement over = place_on(point(1, 1000, 1e-9), 100, 50, "L1");
+  EXPECT_TRUE(over.flagged());
+  EXPECT_NE(over.flag.find("L1 roof"), std::string::npos);
+}
+
+TEST(RooflinePlacementRule, CacheCapacitiesFollowTheThreads) {
+  const auto one = cache_capacities(1), two = cache_capacities(2);
+  ASSERT_EQ(one.size(), two.size());
+  for (size_t i = 0; i < one.size(); ++i) {
+    EXPECT_EQ(one[i].instances, 1) << one[i].level;
+    if (one[i].level == "L1" || one[i].level == "L2") EXPECT_EQ(two[i].instances, 2);
+    EXPECT_EQ(two[i].bytes, one[i].bytes);
+  }
+}

@@ -130,7 +130,9 @@ void run_section(const ReportOptions& o, Report& r, Run& run, const std::string&
     r.matmul = compare_matmul_backends(run.configured(o.matmul, r.threads));
   } else if (name == "fusion") {
     run.progress("fusion: fused vs unfused element-wise kernels");
-    r.fusion = compare_fusion(run.configured(o.fusion, r.threads));
+    FusionBenchOptions fusion = run.configured(o.fusion, r.threads);
+    if (r.roofline) fusion.roofs = r.roofline->roofs;
+    r.fusion = compare_fusion(fusion);
   } else {
     transformer_section(o, r, run);
   }

@@ -2,6 +2,7 @@
 // redrawn later or elsewhere without measuring again.
 #include <nlohmann/json.hpp>
 
+#include "perf/roofline/placement_json.hpp"
 #include "tinyaccel/errors.hpp"
 #include "tinyaccel/roofline.hpp"
 
@@ -66,6 +67,10 @@ RooflineReport roofline_from_json(const std::string& text) {
                                  c.at("threads").get<int>(), stats(c.at("stats"))});
     }
     for (const auto& p : j.at("memory_roofs")) r.roofs.memory.push_back(plateau(p));
+    for (const auto& c : j.value("caches", Json::array())) {
+      r.roofs.caches.push_back({c.at("level").get<std::string>(), c.at("bytes").get<int64_t>(),
+                                c.at("instances").get<int>()});
+    }
     for (const auto& sw : j.at("bandwidth_sweeps")) {
       BandwidthSweep sweep{parse_kernel(sw.at("kernel").get<std::string>()),
                            sw.at("non_temporal").get<bool>(), sw.at("threads").get<int>(), {}};
@@ -93,6 +98,7 @@ RooflineReport roofline_from_json(const std::string& text) {
       r.placements.push_back(place_on(p, k.at("peak_gflops").get<double>(),
                                       k.at("level_gbs").get<double>(),
                                       k.at("level").get<std::string>()));
+      perf::read_placement_fields(k, r.placements.back());
     }
     for (const auto& w : j.at("warnings")) r.warnings.push_back(w.get<std::string>());
     r.elapsed_s = j.at("elapsed_seconds").get<double>();

@@ -152,4 +152,11 @@ const Plateau* Roofs::level_for(int64_t working_set_bytes) const {
   return memory.empty() ? nullptr : &memory.back();
 }
 
+const Plateau* Roofs::find_level(const std::string& level) const {
+  for (const auto& p : memory) {
+    if (p.level == level) return &p;
+  }
+  return nullptr;
+}
+
 }  // namespace tinyaccel

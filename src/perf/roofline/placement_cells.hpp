@@ -1,0 +1,33 @@
+// How every table shows a placed point's level and efficiency (roofline, profile, report), so a
+// flagged point reads the same everywhere: its efficiency marked, its reason in a note.
+#pragma once
+
+#include <fmt/format.h>
+
+#include <string>
+#include <vector>
+
+#include "tinyaccel/roofline.hpp"
+
+namespace tinyaccel::perf {
+
+// "83%"; a flagged point's "104%*" (the star points at its note below the table).
+inline std::string efficiency_cell(const Placement& p) {
+  return fmt::format("{:.0f}%{}", 100 * p.efficiency, p.flagged() ? "*" : "");
+}
+
+// "L3"; "L3 (by rate)" when the measured rate moved it off the level its size gave.
+inline std::string level_cell(const Placement& p) {
+  return p.size_level.empty() || p.size_level == p.level ? p.level : p.level + " (by rate)";
+}
+
+// One line per flagged point, "* <name>: <reason>\n", after `heading` when there is any.
+inline std::string flag_notes(const std::vector<Placement>& points, const std::string& heading) {
+  std::string out;
+  for (const Placement& p : points) {
+    if (p.flagged()) out += fmt::format("* {}: {}\n", p.point.name, p.flag);
+  }
+  return out.empty() ? out : heading + out;
+}
+
+}  // namespace tinyaccel::perf
