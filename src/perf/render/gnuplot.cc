@@ -56,6 +56,38 @@ int run_gnuplot(const std::string& script, const std::string& errors, std::strin
 
 }  // namespace
 
+std::string svg_with_titles(const std::string& svg) {
+  // gnuplot 5.4 writes each hypertext element as
+  //   <g onmousemove="gnuplot_svg.showHypertext(evt,'TEXT')" onmouseout="..."><title> </title>
+  // with TEXT escaped for XML and then for a JavaScript string ('\n' for a line break).
+  static const std::string kOpen = "showHypertext(evt,'", kEmpty = "<title> </title>";
+  std::string out;
+  size_t at = 0;
+  for (size_t start; (start = svg.find(kOpen, at)) != std::string::npos;) {
+    const size_t text = start + kOpen.size();
+    size_t end = text;
+    while (end < svg.size() && svg[end] != '\'') end += svg[end] == '\\' ? 2 : 1;
+    const size_t title = svg.find(kEmpty, end);
+    if (end >= svg.size() || title == std::string::npos || svg.find('\n', end) < title) {
+      break;  // not the form above: leave the rest as it is
+    }
+    std::string plain;
+    for (size_t i = text; i < end; ++i) {
+      if (svg[i] == '\\' && i + 1 < end) {
+        ++i;
+        plain += svg[i] == 'n' ? '\n' : svg[i];
+      } else {
+        plain += svg[i];
+      }
+    }
+    out.append(svg, at, title - at);
+    out += "<title>" + plain + "</title>";
+    at = title + kEmpty.size();
+  }
+  out.append(svg, at, std::string::npos);
+  return out;
+}
+
 std::string gnuplot_quoted(const std::string& s) {
   std::string q = "\"";
   for (char c : s) {
@@ -67,12 +99,14 @@ std::string gnuplot_quoted(const std::string& s) {
 
 void write_gnuplot(const std::string& path, const std::string& program, const PlotCanvas& canvas) {
   std::string terminal;
-  if (ends_with(path, ".svg")) {
-    terminal = fmt::format("svg size {},{} dynamic font 'sans,12' background rgb 'white'",
-                           canvas.svg_width, canvas.svg_height);
+  const bool svg = ends_with(path, ".svg");
+  if (svg) {
+    terminal = fmt::format("svg size {},{} dynamic {}font 'sans,12' background rgb 'white'",
+                           canvas.svg_width, canvas.svg_height,
+                           canvas.interactive ? "mouse standalone " : "");
   } else if (ends_with(path, ".png")) {
-    terminal = fmt::format("pngcairo size {},{} font 'sans,11' background rgb 'white'",
-                           canvas.png_width, canvas.png_height);
+    terminal = fmt::format("pngcairo size {},{} font 'sans,11' fontscale {} background rgb 'white'",
+                           canvas.png_width, canvas.png_height, canvas.png_fontscale);
   } else {
     throw ValueError("plot file '" + path + "' must end in .svg or .png");
   }
@@ -104,6 +138,7 @@ void write_gnuplot(const std::string& path, const std::string& program, const Pl
       throw IoError("cannot write '" + path + "': gnuplot failed" +
                     (last.empty() ? std::string() : ": " + last));
     }
+    if (svg && canvas.interactive) write_file_atomically(tmp, svg_with_titles(read_all(tmp)));
     if (std::rename(tmp.c_str(), path.c_str()) != 0) {
       throw IoError("cannot write '" + path + "': " + std::strerror(errno));
     }
