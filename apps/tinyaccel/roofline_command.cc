@@ -27,6 +27,7 @@ struct Options {
   std::string json, csv, plot;
   std::vector<std::string> probes;
   std::string from;
+  std::vector<std::string> compare;
 };
 
 // One probe and its line: "peak:avx512:f32" or "<read|copy|triad>[_nt]:<size>".
@@ -82,6 +83,20 @@ bool ends_with(const std::string& s, const char* suffix) {
   return s.size() >= x.size() && s.compare(s.size() - x.size(), x.size(), x) == 0;
 }
 
+// --compare BEFORE AFTER: the change table (or its JSON), and the plot.
+int compare(const Options& opts) {
+  if (!opts.csv.empty() || !opts.from.empty()) {
+    throw tinyaccel::ValueError("--compare takes --json and --plot, not --csv or --from");
+  }
+  const tinyaccel::RooflineComparison c = tinyaccel::compare_rooflines(
+      tinyaccel::roofline_from_file(opts.compare[0]), tinyaccel::roofline_from_file(opts.compare[1]));
+  const std::string json = tinyaccel::roofline_compare_json(c);
+  std::cout << (opts.json == "-" ? json : tinyaccel::roofline_compare_text(c));
+  if (!opts.json.empty() && opts.json != "-") tinyaccel::write_file_atomically(opts.json, json);
+  if (!opts.plot.empty()) tinyaccel::write_roofline_compare_plot(c, opts.plot);
+  return 0;
+}
+
 tinyaccel::cli::Runner setup(CLI::App& cmd) {
   auto opts = std::make_shared<Options>();
   cmd.add_flag("--quick", opts->quick, "Fewer sizes and shorter probes: under a minute");
@@ -95,6 +110,10 @@ tinyaccel::cli::Runner setup(CLI::App& cmd) {
   cmd.add_flag("--quiet", opts->quiet, "No progress lines on stderr");
   cmd.add_option("--from", opts->from,
                  "Measure nothing: read a previous run's --json file and print/write from it");
+  cmd.add_option("--compare", opts->compare,
+                 "Measure nothing: compare two runs (--json files or report directories), "
+                 "BEFORE AFTER: the change per kernel; --json/--plot write it")
+      ->expected(2);
   cmd.add_option("--probe", opts->probes,
                  "Run only this probe for ~1 s and print one line (repeatable): "
                  "peak:<isa>:<f32|f64> or <read|copy|triad>[_nt]:<size> "
@@ -118,6 +137,8 @@ Examples:
   tinyaccel roofline --probe peak:avx512:f32 --probe copy:1GB --threads 2
   tinyaccel roofline --probe triad_nt:64K --probe read:32KiB --threads 1
   tinyaccel roofline --from roof.json --plot roof.svg      # redraw a saved run
+  tinyaccel roofline --compare before.json after.json --plot compare.svg
+  tinyaccel roofline --compare report-old report-new --json -   # two report directories
 
 '--probe' sizes are the whole working set (all arrays, all threads), as in likwid-bench:
 a bare K, M or G is binary (64K = 64KiB = 65536 bytes); kB, MB, GB are decimal (64kB = 64000,
@@ -139,6 +160,7 @@ a bare K, M or G is binary (64K = 64KiB = 65536 bytes); kB, MB, GB are decimal (
     if (opts->json == "-" && opts->csv == "-") {
       throw tinyaccel::ValueError("--json - and --csv - cannot both print to stdout");
     }
+    if (!opts->compare.empty()) return compare(*opts);
     tinyaccel::RooflineOptions ro;
     ro.quick = opts->quick;
     ro.threads = opts->threads;

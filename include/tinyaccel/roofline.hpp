@@ -295,10 +295,47 @@ std::string roofline_text(const RooflineReport& report);  // tables for people
 std::string roofline_json(const RooflineReport& report);  // metadata + roofs + raw points
 std::string roofline_csv(const RooflineReport& report);   // one row per placed kernel
 // Reads roofline_json()'s output back: the same roofs, sweeps and placements, so a run can be
-// tabulated and plotted again without measuring. ValueError naming what is missing or wrong.
+// tabulated and plotted again without measuring. A report's report.json is read too (its
+// roofline section). ValueError naming what is missing or wrong.
 RooflineReport roofline_from_json(const std::string& json);
+// roofline_from_json of a file; a directory means its roofline.json (a report directory).
+// IoError when it cannot be read.
+RooflineReport roofline_from_file(const std::string& path);
 // Renders the plot with gnuplot; the format follows the extension (.svg or .png). IoError when
 // gnuplot is missing or fails, ValueError for another extension.
 void write_roofline_plot(const RooflineReport& report, const std::string& path);
+
+// ---------------------------------------------------------------------------------------------
+// Comparing two runs (before and after a change), as Intel Advisor's Roofline Compare does.
+
+// One point both runs placed, matched by its label (labels carry the size: "add 64K").
+struct RooflineChange {
+  std::string name;
+  Placement before, after;
+  double gflops_ratio() const;       // after / before GFLOP/s (0 when before has none)
+  double intensity_ratio() const;    // after / before FLOP/B (0 when before has none)
+  double speedup() const;            // before / after seconds (0 when after has none)
+  // after - before efficiency, in fractions of each run's own roof (+0.1 = 10 points).
+  double efficiency_change() const;
+};
+
+struct RooflineComparison {
+  RooflineReport before, after;
+  std::vector<RooflineChange> changes;  // in the after run's order
+  std::vector<std::string> only_before, only_after;  // labels placed by one run only
+};
+
+// Matches the runs' points by label; a label placed twice in one run matches its first
+// occurrence. Pure: no measurement.
+RooflineComparison compare_rooflines(const RooflineReport& before, const RooflineReport& after);
+
+// The change per kernel (GFLOP/s, intensity, efficiency, level), both runs' ceilings, and the
+// points only one run placed: tables for people, and every number as JSON.
+std::string roofline_compare_text(const RooflineComparison& comparison);
+std::string roofline_compare_json(const RooflineComparison& comparison);
+// Both runs on one roofline (the after run's ceilings): before as open markers, after filled,
+// an arrow per matched point (green when faster, red when slower); tooltips in the SVG.
+// Errors as write_roofline_plot.
+void write_roofline_compare_plot(const RooflineComparison& comparison, const std::string& path);
 
 }  // namespace tinyaccel

@@ -67,6 +67,15 @@ void bind_perf(nb::module_& m) {
       }, "name"_a, "flops"_a, "bytes"_a, "working_set_bytes"_a, "seconds"_a, "dtype"_a)
       .def_prop_ro("threads", [](const RooflineReport& r) { return r.roofs.threads; });
 
+  nb::class_<RooflineComparison>(m, "RooflineComparison")
+      .def("to_json", &roofline_compare_json)
+      .def("text", &roofline_compare_text)
+      .def("plot", [](const RooflineComparison& c, const std::string& path) {
+        released([&] { write_roofline_compare_plot(c, path); });
+      }, "path"_a);
+  m.def("compare_rooflines", &compare_rooflines, "before"_a, "after"_a);
+  m.def("roofline_from_file", &roofline_from_file, "path"_a);
+
   m.def("run_roofline", [](bool quick, int threads, bool place_kernels, bool verbose) {
     RooflineOptions options;
     options.quick = quick;

@@ -24,7 +24,7 @@ from ._ops import (add, add_layernorm, add_mul, attention, bias_gelu, fused_gelu
 from . import naive
 from .measure import compare_fusion, compare_matmul_backends, measure_roofs, run_report
 from .profiler import ForwardProfile, OpProfile, Profiler
-from .roofline import Roofline, roofline
+from .roofline import Roofline, RooflineComparison, roofline, roofline_compare
 
 try:
     from importlib.metadata import version as _version
@@ -38,7 +38,8 @@ __all__ = [
     "fused_gelu", "unfused_gelu", "gelu_erf", "bias_gelu", "layernorm", "add_layernorm",
     "softmax", "add", "mul", "add_mul", "naive", "nn",
     "set_num_threads", "num_threads", "info", "memory_stats", "set_buffer_cache_limit",
-    "release_cached_buffers", "roofline", "Roofline", "measure_roofs", "compare_matmul_backends",
+    "release_cached_buffers", "roofline", "Roofline", "roofline_compare", "RooflineComparison",
+    "measure_roofs", "compare_matmul_backends",
     "compare_fusion", "run_report", "Profiler", "ForwardProfile", "OpProfile",
     "ShapeError", "DTypeError",
 ]

@@ -191,6 +191,17 @@ TEST(RooflinePlacementRule, ALevelWithoutAPlateauGivesWayToTheNextSlower) {
   const Placement p = place(streaming(16 << 10, 100), roofs, Isa::avx2);
   EXPECT_EQ(p.size_level, "L1");
   EXPECT_EQ(p.level, "L2");
+  // No L3 plateau, the L2 one measured up to 16 MiB (their bandwidths too close to split): a
+  // 12 MiB working set (L3 by size) is under the roof measured at its size.
+  roofs = two_core_roofs();
+  roofs.memory.erase(roofs.memory.begin() + 2);
+  roofs.memory[1].max_bytes = 16 << 20;
+  const Placement l3 = place(streaming(12 << 20, 100), roofs, Isa::avx2);
+  EXPECT_EQ(l3.size_level, "L3");
+  EXPECT_EQ(l3.level, "L2");
+  EXPECT_NE(l3.level_reason.find("no L3 plateau"), std::string::npos) << l3.level_reason;
+  // Beyond every plateau's range: the next slower level.
+  EXPECT_EQ(place(streaming(20 << 20, 40), roofs, Isa::avx2).level, "DRAM");
 }
 
 TEST(RooflinePlacementRule, ByRateAFasterLevelTheWorkingSetCanReach) {

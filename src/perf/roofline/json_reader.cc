@@ -1,6 +1,9 @@
 // Reading a roofline JSON back (roofline_json's output), so a run's table, CSV and plot can be
 // redrawn later or elsewhere without measuring again.
+#include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "perf/roofline/placement_json.hpp"
 #include "tinyaccel/errors.hpp"
@@ -50,6 +53,16 @@ RooflineReport roofline_from_json(const std::string& text) {
     j = Json::parse(text);
   } catch (const Json::exception& e) {
     throw ValueError(std::string("roofline JSON: not JSON: ") + e.what());
+  }
+  if (j.is_object() && !j.contains("schema") && j.contains("roofline") &&
+      j["roofline"].is_object()) {
+    // A report.json: its roofline section.
+    if (j["roofline"].contains("error")) {
+      throw ValueError("roofline JSON: the report's roofline section failed: " +
+                       j["roofline"].value("error", std::string()));
+    }
+    Json section = j["roofline"];
+    j = std::move(section);
   }
   if (!j.is_object() || j.value("schema", "") != "tinyaccel.roofline/1") {
     throw ValueError("roofline JSON: schema is not tinyaccel.roofline/1");
@@ -106,6 +119,20 @@ RooflineReport roofline_from_json(const std::string& text) {
     throw ValueError(std::string("roofline JSON: ") + e.what());
   }
   return r;
+}
+
+RooflineReport roofline_from_file(const std::string& path) {
+  std::filesystem::path file(path);
+  if (std::filesystem::is_directory(file)) file /= "roofline.json";
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw IoError("cannot read '" + file.string() + "'");
+  std::stringstream text;
+  text << in.rdbuf();
+  try {
+    return roofline_from_json(text.str());
+  } catch (const ValueError& e) {
+    throw ValueError(file.string() + ": " + e.what());
+  }
 }
 
 }  // namespace tinyaccel

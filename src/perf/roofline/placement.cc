@@ -175,7 +175,9 @@ Placement place(const KernelPoint& point, const Roofs& roofs, Isa isa) {
     throw ValueError("placing '" + point.name + "': no memory ceiling was measured");
   }
   const int64_t ws = point.working_set_bytes;
-  // 1. By size: the first level that holds the working set.
+  // 1. By size: the first level that holds the working set. When that cache has no plateau of
+  // its own (its bandwidth too close to a neighbour's to separate), the plateau whose measured
+  // range covers the working set, else the next slower level.
   size_t by_size = levels.size() - 1;
   for (size_t i = 0; i < levels.size(); ++i) {
     if (ws <= levels[i].capacity) {
@@ -186,6 +188,16 @@ Placement place(const KernelPoint& point, const Roofs& roofs, Isa isa) {
   std::string size_level = levels[by_size].roof->level;
   std::string reason = fit_text(roofs, ws, size_level);
   if (reason.empty()) reason = "working set within the " + size_level + " sweep range";
+  if (size_level != levels[by_size].roof->level) {
+    for (size_t i = 0; i < levels.size(); ++i) {
+      if (levels[i].roof->min_bytes <= ws && ws <= levels[i].roof->max_bytes) {
+        by_size = i;
+        reason += fmt::format("; no {} plateau was measured: the {} plateau spans this size",
+                              size_level, levels[i].roof->level);
+        break;
+      }
+    }
+  }
   // 2. By rate: above that roof, the slowest faster level that covers the rate and whose reach
   // holds the working set; if none covers it, the fastest one that can hold it.
   size_t chosen = by_size;

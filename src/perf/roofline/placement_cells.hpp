@@ -1,5 +1,6 @@
-// How every table shows a placed point's level and efficiency (roofline, profile, report), so a
-// flagged point reads the same everywhere: its efficiency marked, its reason in a note.
+// How every table shows a placed point's level and efficiency (roofline, profile, report, the
+// comparison), so a flagged point reads the same everywhere: its efficiency marked, its reason
+// in a note.
 #pragma once
 
 #include <fmt/format.h>
@@ -28,6 +29,14 @@ inline std::string flag_notes(const std::vector<Placement>& points, const std::s
     if (p.flagged()) out += fmt::format("* {}: {}\n", p.point.name, p.flag);
   }
   return out.empty() ? out : heading + out;
+}
+
+// A run's metadata value ("" when absent).
+inline std::string metadata_value(const RooflineReport& r, const std::string& key) {
+  for (const auto& [k, v] : r.metadata) {
+    if (k == key) return v;
+  }
+  return "";
 }
 
 }  // namespace tinyaccel::perf

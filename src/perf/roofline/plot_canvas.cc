@@ -81,8 +81,10 @@ void RooflineCanvas::add_arrow(double x0, double y0, double x1, double y1,
 }
 
 void RooflineCanvas::add_key(const std::string& title, const std::string& colour, int marker) {
-  keys_.push_back(fmt::format("NaN with points pt {} ps 1.2 lc rgb '{}' title {}", marker, colour,
-                              gnuplot_quoted(title)));
+  const std::string style =
+      marker < 0 ? "lines lw 2" : fmt::format("points pt {} ps 1.2", marker);
+  keys_.push_back(
+      fmt::format("NaN with {} lc rgb '{}' title {}", style, colour, gnuplot_quoted(title)));
 }
 
 PlotCanvas RooflineCanvas::canvas() {

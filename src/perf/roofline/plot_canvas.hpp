@@ -46,7 +46,7 @@ class RooflineCanvas {
   void add_point(const PlotPoint& point);
   // An arrow between two (intensity, GFLOP/s) positions.
   void add_arrow(double x0, double y0, double x1, double y1, const std::string& colour);
-  // A legend entry for points of this marker and colour.
+  // A legend entry for points of this marker and colour (marker < 0: a line).
   void add_key(const std::string& title, const std::string& colour, int marker = 7);
 
   // The whole program. ValueError when the roofs have no compute or no memory ceiling.
