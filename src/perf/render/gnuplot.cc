@@ -1,7 +1,4 @@
-#include <fcntl.h>
 #include <fmt/format.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -11,10 +8,9 @@
 #include <sstream>
 
 #include "perf/render/render.hpp"
+#include "perf/support.hpp"
 #include "tinyaccel/errors.hpp"
 #include "tinyaccel/io.hpp"
-
-extern char** environ;
 
 namespace tinyaccel::perf {
 namespace {
@@ -34,24 +30,8 @@ std::string read_all(const std::string& path) {
 // Runs `gnuplot script`, stdout to /dev/null and stderr to `errors`; returns the exit status,
 // or -1 with the reason in `why` when it could not start.
 int run_gnuplot(const std::string& script, const std::string& errors, std::string& why) {
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, errors.c_str(),
-                                   O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  std::string arg0 = "gnuplot", arg1 = script;
-  char* argv[] = {arg0.data(), arg1.data(), nullptr};
-  pid_t pid = 0;
-  const int rc = posix_spawnp(&pid, "gnuplot", &actions, nullptr, argv, environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) {
-    why = std::strerror(rc);
-    return -1;
-  }
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  const int pid = spawn_process({"gnuplot", script}, {}, "", errors, why);
+  return pid < 0 ? -1 : wait_process(pid);
 }
 
 }  // namespace
@@ -132,9 +112,7 @@ void write_gnuplot(const std::string& path, const std::string& program, const Pl
     }
     if (status != 0 || access(tmp.c_str(), F_OK) != 0) {
       // gnuplot echoes the offending line first; its last line says what was wrong.
-      std::string last = read_all(errors);
-      last.erase(last.find_last_not_of("\n ") + 1);
-      last = last.substr(last.rfind('\n') + 1);
+      const std::string last = last_line_of(errors);
       throw IoError("cannot write '" + path + "': gnuplot failed" +
                     (last.empty() ? std::string() : ": " + last));
     }

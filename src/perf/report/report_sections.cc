@@ -259,6 +259,7 @@ std::string section_text(const Report& r, const std::string& section) {
                        dtype_name(r.matmul->dtype), r.matmul->threads, r.matmul->peak_gflops) +
            scaling_table(*r.matmul).render() + "\n";
   }
+  if (section == "cache") return cache_text(*r.cache);
   if (section == "fusion") {
     return "== fusion (fused single pass vs op-by-op with temporaries)\n" +
            fusion_table(*r.fusion).render() + "\n";
@@ -294,6 +295,20 @@ std::string section_markdown(const Report& r, const std::string& section) {
            scaling_table(*r.matmul).markdown() + "\n" +
            image(r, "matmul_scaling", "matmul scaling");
   }
+  if (section == "cache") {
+    if (r.cache->rows.empty()) return "## Cache behaviour\n\nNo kernels.\n\n";
+    return fmt::format(
+               "## Cache behaviour (matmul {0}×{0}×{0}: naive vs tiled vs packed)\n\n"
+               "Hit rates per level and the bytes each level served to the one above it "
+               "(fills, and write-backs where the source sees them), counted over the kernel "
+               "alone.\n\n",
+               r.cache->rows.front().cache.kernel.n) +
+           cache_table(*r.cache).markdown() + "\n" + cache_sources(*r.cache) +
+           "The cache-aware roofline places each level's traffic under that level's roof: "
+           "the level whose point sits closest to its roof is the one that limits the kernel."
+           "\n\n" +
+           image(r, "cache_roofline", "cache-aware roofline");
+  }
   if (section == "fusion") {
     return "## Kernel fusion\n\nFused = one pass, no temporaries; unfused = the same math op by "
            "op, every intermediate materialized.\n\n" +
@@ -316,6 +331,8 @@ std::vector<Chart> section_charts(const Report& r, const std::string& section) {
       charts.push_back({"matmul_scaling", "matmul scaling",
                         [program](const std::string& p) { write_gnuplot(p, program); }});
     }
+  } else if (section == "cache") {
+    if (!r.cache->rows.empty()) charts.push_back(cache_chart(r));
   } else if (section == "fusion") {
     const std::string largest = largest_size(*r.fusion);
     std::vector<std::pair<std::string, double>> bars;

@@ -15,6 +15,7 @@
 #include <limits>
 #include <optional>
 
+#include "perf/support.hpp"
 #include "tinyaccel/errors.hpp"
 #include "tinyaccel/roofline.hpp"
 
@@ -22,13 +23,6 @@ namespace tinyaccel {
 namespace {
 
 constexpr int64_t kUnbounded = std::numeric_limits<int64_t>::max();
-
-std::string size_text(double bytes) {
-  if (bytes >= 1e9) return fmt::format("{:.3g} GB", bytes * 1e-9);
-  if (bytes >= 1e6) return fmt::format("{:.3g} MB", bytes * 1e-6);
-  if (bytes >= 1e3) return fmt::format("{:.3g} kB", bytes * 1e-3);
-  return fmt::format("{:.0f} B", bytes);
-}
 
 std::string capacity_text(int64_t bytes) {
   if (bytes >= (int64_t{1} << 20)) return fmt::format("{:.3g} MiB", bytes / 1048576.0);
@@ -78,17 +72,17 @@ std::string fit_text(const Roofs& roofs, int64_t ws, std::string& size_level) {
       size_level = c.level;
       if (c.instances > 1) {
         return fmt::format("fits {}: {} over {} threads' {} {}s ({} in all)", c.level,
-                           size_text(ws), c.instances, capacity_text(c.bytes), c.level,
+                           perf::bytes_text(ws), c.instances, capacity_text(c.bytes), c.level,
                            capacity_text(c.total_bytes()));
       }
-      return fmt::format("fits {}: {} in {} {}", c.level, size_text(ws), capacity_text(c.bytes),
+      return fmt::format("fits {}: {} in {} {}", c.level, perf::bytes_text(ws), capacity_text(c.bytes),
                          c.level);
     }
   }
   if (roofs.caches.empty()) return "";
   size_level = "DRAM";
   const CacheCapacity& last = roofs.caches.back();
-  return fmt::format("fits no cache: {} > {} {}", size_text(ws),
+  return fmt::format("fits no cache: {} > {} {}", perf::bytes_text(ws),
                      capacity_text(last.total_bytes()), last.level);
 }
 
@@ -215,7 +209,7 @@ Placement place(const KernelPoint& point, const Roofs& roofs, Isa isa) {
       reason += fmt::format(
           "; placed by rate: {:.1f} GB/s is above the {} roof ({:.1f} GB/s), and its {} is "
           "within the {} of the caches up to {}",
-          gbs, levels[by_size].roof->level, levels[by_size].roof->gbs, size_text(ws),
+          gbs, levels[by_size].roof->level, levels[by_size].roof->gbs, perf::bytes_text(ws),
           capacity_text(levels[chosen].reach), levels[chosen].roof->level);
     }
   }
@@ -233,7 +227,7 @@ Placement place(const KernelPoint& point, const Roofs& roofs, Isa isa) {
       p.flag = fmt::format(
           "{}: model bytes vs real traffic: its {} exceeds every cache ({} in all), yet across "
           "repeated calls part of it stays cached, so less than the declared {} reaches DRAM",
-          head, size_text(ws), capacity_text(all_caches), size_text(point.cost.bytes));
+          head, perf::bytes_text(ws), capacity_text(all_caches), perf::bytes_text(point.cost.bytes));
     } else if (chosen == 0) {
       p.flag = fmt::format(
           "{}, the fastest level measured: the bandwidth probe was disturbed (a busy machine), "
@@ -243,7 +237,7 @@ Placement place(const KernelPoint& point, const Roofs& roofs, Isa isa) {
       p.flag = fmt::format(
           "{}, the fastest level its {} can reach: part of it is served by a faster level "
           "across repeated calls (model bytes vs real traffic), or the probe was disturbed",
-          head, size_text(ws));
+          head, perf::bytes_text(ws));
     }
   }
   return p;

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "perf/render/label_layout.hpp"
+#include "perf/support.hpp"
 #include "tinyaccel/errors.hpp"
 
 namespace tinyaccel::perf {
@@ -32,13 +33,6 @@ std::string hypertext_quoted(const std::string& s) {
   std::string out;
   for (char c : gnuplot_quoted(text)) out += c == '\n' ? std::string("\\n") : std::string(1, c);
   return out;
-}
-
-std::string bytes_text(double bytes) {
-  if (bytes >= 1e9) return fmt::format("{:.3g} GB", bytes * 1e-9);
-  if (bytes >= 1e6) return fmt::format("{:.3g} MB", bytes * 1e-6);
-  if (bytes >= 1e3) return fmt::format("{:.3g} kB", bytes * 1e-3);
-  return fmt::format("{:.0f} B", bytes);
 }
 
 struct Ceiling {
