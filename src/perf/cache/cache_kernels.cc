@@ -81,6 +81,14 @@ int64_t CacheKernel::working_set_bytes() const {
 
 namespace perf {
 
+std::string counted_run(const CacheKernel& k, bool warm) {
+  const bool layer = k.kind == CacheKernel::Kind::layer;
+  const char* unit = layer ? "pass" : "call";
+  return fmt::format("{}{}", layer ? "its scope in one forward pass" : "one call",
+                     warm ? fmt::format(" (after an uncounted warm-up {})", unit)
+                          : fmt::format(" (the first {})", unit));
+}
+
 bool slices_rows(const CacheKernel& k) {
   return k.backend == Backend::naive || k.backend == Backend::tiled;
 }

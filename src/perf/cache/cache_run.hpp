@@ -23,6 +23,10 @@ class CountedRegion {
 void run_counted(const CacheKernel& kernel, int64_t slice, bool warm, CountedRegion& region,
                  const std::function<void()>& prepared = {});
 
+// What one counted run is, for CacheReport::counted: "one call (after an uncounted warm-up
+// call)", or for a block layer "its scope in one forward pass (after ...)".
+std::string counted_run(const CacheKernel& kernel, bool warm);
+
 // The band a simulated matmul runs (CacheOptions::slice, its automatic choice when 0); 0 for
 // the other kernels. slices_rows: whether the band is rows (naive, tiled) or columns.
 // `budget_scale` scales the automatic band's work (the quick report simulates half).

@@ -152,8 +152,7 @@ CacheReport count_cache(const CacheOptions& o) {
   }
   set_num_threads(saved);
   r.isa = active_isa();
-  r.counted = fmt::format("one call{}, counted on all {} threads at {}",
-                          o.warm ? " (after an uncounted warm-up call)" : " (the first)",
+  r.counted = fmt::format("{}, counted on all {} threads at {}", counted_run(o.kernel, o.warm),
                           r.threads, isa_name(r.isa));
   r.instructions = region.total(0);
   const CacheLevel* l1 = nullptr;

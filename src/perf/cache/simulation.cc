@@ -261,8 +261,7 @@ CacheReport simulate_cache(const CacheOptions& o) {
                        d1->arg(), lasts.size() > 1 ? l2->arg() + " then " + l3->arg() : lasts[0].arg());
   r.scale = slice > 0 ? static_cast<double>(whole) / static_cast<double>(slice) : 1.0;
   r.slice = slice > 0 && slice < whole ? slice : 0;
-  r.counted = fmt::format("one call{}{}, simulated on 1 thread at {}",
-                          o.warm ? " (after an uncounted warm-up call)" : " (the first)",
+  r.counted = fmt::format("{}{}, simulated on 1 thread at {}", counted_run(k, o.warm),
                           slice > 0 && slice < whole
                               ? fmt::format(" on output {} 0..{} of {} ({} = {}), every count "
                                             "scaled ×{:.4g} to the whole product",
