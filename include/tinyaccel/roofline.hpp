@@ -147,6 +147,15 @@ struct CacheCapacity {
 // instances, at least one). Empty when the hierarchy is unknown.
 std::vector<CacheCapacity> cache_capacities(int threads);
 
+// Completes detect_plateaus' levels with one for every cache in `caches` (fastest first) that
+// has no plateau of its own (its bandwidth ramping, or too close to a neighbour's to split):
+// the median of the curve's points well inside it (working sets above 1.5× the previous
+// cache's capacity and up to 0.75× its own), named after it and kept in size order; a cache
+// with no such point gets none. Returns the names added. A pure function.
+std::vector<std::string> add_missing_cache_levels(
+    std::vector<Plateau>& memory, const std::vector<std::pair<int64_t, double>>& curve,
+    const std::vector<CacheCapacity>& caches);
+
 // The measured roofs of this machine.
 struct Roofs {
   std::vector<ComputeRoof> compute;   // every (isa, dtype, threads) probed
@@ -208,7 +217,8 @@ struct Placement {
   double gbs = 0;                // achieved (counted bytes / seconds)
   std::string level;             // memory level it is placed under (see place())
   std::string size_level;        // the level its working set fits in by size alone
-  std::string level_reason;      // why `level`: the fit, or the rate that promoted it
+  bool placed_by_rate = false;   // `level` is faster than size_level: the rate showed it
+  std::string level_reason;      // why `level`: the fit, the missing roof, or the rate
   double level_gbs = 0;          // that level's bandwidth ceiling
   double peak_gflops = 0;        // compute ceiling used
   double ridge_intensity = 0;    // peak / level bandwidth

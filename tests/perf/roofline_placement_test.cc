@@ -274,3 +274,25 @@ TEST(RooflinePlacementRule, CacheCapacitiesFollowTheThreads) {
     EXPECT_EQ(two[i].bytes, one[i].bytes);
   }
 }
+
+TEST(RooflinePlacementRule, TablesSayHowTheLevelWasChosen) {
+  RooflineReport r;
+  r.roofs = two_core_roofs();
+  r.roofs.memory.erase(r.roofs.memory.begin() + 2);  // no L3 roof
+  r.placements = {place(streaming(12 << 20, 40), r.roofs, Isa::avx2),       // L3 -> DRAM
+                  place(streaming(2'150'000, 180), r.roofs, Isa::avx2),     // by rate: L2
+                  place(streaming(50'000'000, 52), r.roofs, Isa::avx2)};    // flagged
+  r.placements[2].point.name = "add 4M";
+  EXPECT_FALSE(r.placements[0].placed_by_rate);
+  EXPECT_TRUE(r.placements[1].placed_by_rate);
+  const std::string text = roofline_text(r);
+  EXPECT_NE(text.find("DRAM (no L3 roof)"), std::string::npos) << text;
+  EXPECT_NE(text.find("L2 (by rate)"), std::string::npos) << text;
+  EXPECT_NE(text.find("104%*"), std::string::npos) << text;
+  EXPECT_NE(text.find("* add 4M: 104% of the DRAM roof"), std::string::npos) << text;
+  // The JSON keeps the level's reason and the flag, and reads them back.
+  const RooflineReport back = roofline_from_json(roofline_json(r));
+  EXPECT_EQ(back.placements[1].level_reason, r.placements[1].level_reason);
+  EXPECT_TRUE(back.placements[1].placed_by_rate);
+  EXPECT_EQ(back.placements[2].flag, r.placements[2].flag);
+}

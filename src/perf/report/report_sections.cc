@@ -94,7 +94,8 @@ std::string flagged_markdown(const std::vector<Placement>& points) {
 
 constexpr const char* kLevelNote =
     "Level: the cache the working set fits in at this thread count (L1/L2 per core, L3 "
-    "shared); *by rate*: the measured bandwidth shows a faster level it can reach served it.\n\n";
+    "shared); *by rate*: the measured bandwidth shows a faster level it can reach served it; "
+    "*no L3 roof*: that level was not measured, the next slower one is used.\n\n";
 
 // ---- matmul ----------------------------------------------------------------------------------
 

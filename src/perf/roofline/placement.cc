@@ -191,10 +191,15 @@ Placement place(const KernelPoint& point, const Roofs& roofs, Isa isa) {
         break;
       }
     }
+    if (levels[by_size].roof->level != size_level &&
+        reason.find("no " + size_level + " plateau") == std::string::npos) {
+      reason += fmt::format("; no {} roof was measured: the next slower level's", size_level);
+    }
   }
   // 2. By rate: above that roof, the slowest faster level that covers the rate and whose reach
   // holds the working set; if none covers it, the fastest one that can hold it.
   size_t chosen = by_size;
+  bool by_rate = false;
   const double gbs = point.seconds > 0 ? point.cost.bytes / point.seconds * 1e-9 : 0;
   if (gbs > levels[by_size].roof->gbs) {
     std::optional<size_t> covering, fastest;
@@ -206,6 +211,7 @@ Placement place(const KernelPoint& point, const Roofs& roofs, Isa isa) {
     }
     if (covering || fastest) {
       chosen = covering ? *covering : *fastest;
+      by_rate = true;
       reason += fmt::format(
           "; placed by rate: {:.1f} GB/s is above the {} roof ({:.1f} GB/s), and its {} is "
           "within the {} of the caches up to {}",
@@ -216,6 +222,7 @@ Placement place(const KernelPoint& point, const Roofs& roofs, Isa isa) {
   const Level& level = levels[chosen];
   Placement p = place_on(point, peak, level.roof->gbs, level.roof->level);
   p.size_level = size_level;
+  p.placed_by_rate = by_rate;
   p.level_reason = reason;
   if (p.flagged() && p.bound == Bound::memory) {
     // Say which of the causes fits this point.

@@ -17,9 +17,12 @@ inline std::string efficiency_cell(const Placement& p) {
   return fmt::format("{:.0f}%{}", 100 * p.efficiency, p.flagged() ? "*" : "");
 }
 
-// "L3"; "L3 (by rate)" when the measured rate moved it off the level its size gave.
+// "L3"; "L3 (by rate)" when the measured rate moved it to a faster level than its size gave;
+// "L2 (no L3 roof)" when the level its size gave has no measured roof.
 inline std::string level_cell(const Placement& p) {
-  return p.size_level.empty() || p.size_level == p.level ? p.level : p.level + " (by rate)";
+  if (p.placed_by_rate) return p.level + " (by rate)";
+  if (p.size_level.empty() || p.size_level == p.level) return p.level;
+  return p.level + " (no " + p.size_level + " roof)";
 }
 
 // One line per flagged point, "* <name>: <reason>\n", after `heading` when there is any.

@@ -17,6 +17,7 @@ inline void add_placement_fields(nlohmann::ordered_json& j, const Placement& p) 
   j["gbs"] = p.gbs;
   j["level"] = p.level;
   j["size_level"] = p.size_level;
+  j["placed_by_rate"] = p.placed_by_rate;
   j["level_reason"] = p.level_reason;
   j["level_gbs"] = p.level_gbs;
   j["peak_gflops"] = p.peak_gflops;
@@ -30,6 +31,7 @@ inline void add_placement_fields(nlohmann::ordered_json& j, const Placement& p) 
 // the flag's wording, the time share) into a point re-placed from the same numbers.
 inline void read_placement_fields(const nlohmann::ordered_json& j, Placement& p) {
   p.size_level = j.value("size_level", p.level);
+  p.placed_by_rate = j.value("placed_by_rate", false);
   p.level_reason = j.value("level_reason", std::string());
   if (j.contains("flag")) p.flag = j["flag"].is_string() ? j["flag"].get<std::string>() : "";
   p.point.time_share = j.value("time_share", 0.0);

@@ -51,9 +51,10 @@ std::string placement_tooltip(const Placement& p) {
   t += fmt::format("{:.3g} FLOP/B · {:.1f} GFLOP/s · {:.1f} GB/s\n", p.intensity, p.gflops, p.gbs);
   t += fmt::format("{:.0f}% of the {} roof ({:.1f} GFLOP/s attainable{})\n", 100 * p.efficiency,
                    p.level, p.attainable_gflops,
-                   p.size_level.empty() || p.size_level == p.level
+                   p.placed_by_rate ? ", placed by rate; by size " + p.size_level
+                   : p.size_level.empty() || p.size_level == p.level
                        ? ""
-                       : ", placed by rate; by size " + p.size_level);
+                       : ", no " + p.size_level + " roof measured");
   t += std::string(bound_name(p.bound)) + "-bound";
   if (p.point.time_share > 0) t += fmt::format(" · {:.1f}% of the run's time", 100 * p.point.time_share);
   if (p.flagged()) t += "\nFLAGGED: " + p.flag;

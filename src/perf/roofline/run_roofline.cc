@@ -243,6 +243,13 @@ RooflineReport run_roofline(const RooflineOptions& options) {
           far.size(), bytes_label(dram.min_bytes)));
     }
   }
+  for (const std::string& level :
+       add_missing_cache_levels(report.roofs.memory, envelope, report.roofs.caches)) {
+    const Plateau* p = report.roofs.find_level(level);
+    report.warnings.push_back(fmt::format(
+        "no flat {} plateau in the sweep: {} = median of the {} sizes from {} to {}", level, level,
+        p->points, bytes_label(p->min_bytes), bytes_label(p->max_bytes)));
+  }
   if (report.roofs.memory.empty() && !envelope.empty()) {
     // Not one flat stretch (a short sweep on a busy machine): one roof over the whole sweep, its
     // median, so kernels can still be placed; the warning below says what it is worth.

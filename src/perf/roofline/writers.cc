@@ -114,7 +114,8 @@ std::string roofline_text(const RooflineReport& r) {
   if (!rows.empty()) {
     out += render_table(headers, rows);
     out += "(level: where the working set fits at this thread count; \"by rate\": its measured "
-           "bandwidth shows a faster level served it)\n";
+           "bandwidth shows a faster level served it; \"no L3 roof\": that level was not "
+           "measured, the next slower one is used)\n";
     out += perf::flag_notes(r.placements, "above every roof they could belong to (efficiency "
                                           "not meaningful):\n");
     out += "\n";
