@@ -96,6 +96,9 @@ std::string fmt(const std::string& format, double a, double b = 0, double c = 0)
 std::string recommend(const LayerProfile& layer) {
   const Placement& p = layer.placement;
   const double eff = 100.0 * p.efficiency;
+  if (p.flagged()) {
+    return "above every roof it could belong to, so no efficiency to act on: " + p.flag;
+  }
   if (layer.bound == "overhead") {
     return fmt("overhead-bound: %.0f us measured for %.1f us of work at the roof; batch more rows "
                "per call or fuse it into a neighbouring kernel to amortize fixed costs",

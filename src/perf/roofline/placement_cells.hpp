@@ -12,9 +12,10 @@
 
 namespace tinyaccel::perf {
 
-// "83%"; a flagged point's "104%*" (the star points at its note below the table).
+// "83%"; a flagged point's ">100%*": its ratio to the roof is no efficiency, and the note the
+// star points at (below the table) gives the ratio with its reason.
 inline std::string efficiency_cell(const Placement& p) {
-  return fmt::format("{:.0f}%{}", 100 * p.efficiency, p.flagged() ? "*" : "");
+  return p.flagged() ? ">100%*" : fmt::format("{:.0f}%", 100 * p.efficiency);
 }
 
 // "L3"; "L3 (by rate)" when the measured rate moved it to a faster level than its size gave;
