@@ -146,6 +146,8 @@ struct CacheCapacity {
 // (one instance per thread), level 3 shared by its shared_by CPUs (threads / shared_by
 // instances, at least one). Empty when the hierarchy is unknown.
 std::vector<CacheCapacity> cache_capacities(int threads);
+// The same from a given hierarchy (a saved run's machine description). A pure function.
+std::vector<CacheCapacity> cache_capacities(const std::vector<CacheLevel>& caches, int threads);
 
 // Completes detect_plateaus' levels with one for every cache in `caches` (fastest first) that
 // has no plateau of its own (its bandwidth ramping, or too close to a neighbour's to split):

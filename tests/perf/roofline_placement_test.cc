@@ -1,7 +1,9 @@
 // The roofline model's arithmetic: attainable = min(peak, bandwidth · intensity), bound
-// classification, predicted time and efficiency, and how measured roofs are looked up.
+// classification, predicted time and efficiency, how measured roofs are looked up, and the
+// rule that picks a point's memory level (by size per core, then by rate) and flags the rest.
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
 #include <tinyaccel/errors.hpp>
 #include <tinyaccel/roofline.hpp>
 
@@ -296,4 +298,35 @@ TEST(RooflinePlacementRule, TablesSayHowTheLevelWasChosen) {
   EXPECT_EQ(back.placements[1].level_reason, r.placements[1].level_reason);
   EXPECT_TRUE(back.placements[1].placed_by_rate);
   EXPECT_EQ(back.placements[2].flag, r.placements[2].flag);
+}
+
+TEST(RooflinePlacementRule, AnOlderRunIsPlacedAgainByTheRule) {
+  // A run saved before the rule: no "caches", points without size_level, the machine's caches
+  // in its description, gelu 4M filed under DRAM at 141%.
+  RooflineReport r;
+  r.roofs = two_core_roofs();
+  r.placements = {place_on(streaming(33'562'624, 70.5), 200, 50, "DRAM")};
+  r.placements[0].point.name = "layernorm 4096x1024";
+  r.warnings = {"above their roof (...): layernorm 4096x1024 141%", "noisy: something"};
+  nlohmann::json j = nlohmann::json::parse(roofline_json(r));
+  j.erase("caches");
+  for (auto& k : j["kernels"]) {
+    for (const char* key : {"size_level", "placed_by_rate", "level_reason", "flag", "label"}) {
+      k.erase(key);
+    }
+  }
+  j["machine"] = {{"caches",
+                   {{{"level", 1}, {"type", "data"}, {"size_bytes", 32768}, {"shared_by", 1}},
+                    {{"level", 1}, {"type", "instruction"}, {"size_bytes", 32768}, {"shared_by", 1}},
+                    {{"level", 2}, {"type", "unified"}, {"size_bytes", 1 << 20}, {"shared_by", 1}},
+                    {{"level", 3}, {"type", "unified"}, {"size_bytes", 32 << 20}, {"shared_by", 2}}}}};
+  const RooflineReport back = roofline_from_json(j.dump());
+  ASSERT_EQ(back.roofs.caches.size(), 3u);
+  EXPECT_EQ(back.roofs.caches[1].instances, 2);  // L2: one per thread
+  EXPECT_EQ(back.roofs.caches[2].instances, 1);  // L3: shared
+  ASSERT_EQ(back.placements.size(), 1u);
+  EXPECT_EQ(back.placements[0].level, "L3");
+  EXPECT_TRUE(back.placements[0].placed_by_rate);
+  EXPECT_FALSE(back.placements[0].flagged());
+  EXPECT_EQ(back.warnings, std::vector<std::string>{"noisy: something"});
 }

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "perf/roofline/placement_json.hpp"
+#include "perf/roofline/placement_rule.hpp"
 #include "tinyaccel/errors.hpp"
 #include "tinyaccel/roofline.hpp"
 
@@ -84,6 +85,17 @@ RooflineReport roofline_from_json(const std::string& text) {
       r.roofs.caches.push_back({c.at("level").get<std::string>(), c.at("bytes").get<int64_t>(),
                                 c.at("instances").get<int>()});
     }
+    // A run written before the caches were kept: its machine description has them.
+    const bool older = !j.contains("caches");
+    if (older && j.contains("machine") && j["machine"].is_object()) {
+      std::vector<CacheLevel> levels;
+      for (const auto& c : j["machine"].value("caches", Json::array())) {
+        levels.push_back({c.at("level").get<int>(), c.at("type").get<std::string>(),
+                          c.at("size_bytes").get<int64_t>(), c.value("line_bytes", 64),
+                          c.value("ways", 0), c.value("shared_by", 0)});
+      }
+      r.roofs.caches = cache_capacities(levels, r.roofs.threads);
+    }
     for (const auto& sw : j.at("bandwidth_sweeps")) {
       BandwidthSweep sweep{parse_kernel(sw.at("kernel").get<std::string>()),
                            sw.at("non_temporal").get<bool>(), sw.at("threads").get<int>(), {}};
@@ -108,12 +120,21 @@ RooflineReport roofline_from_json(const std::string& text) {
       p.timing.cv = t.at("cv").get<double>();
       p.timing.samples = t.at("samples").get<int>();
       p.timing.calls_per_sample = t.at("calls_per_sample").get<int>();
-      r.placements.push_back(place_on(p, k.at("peak_gflops").get<double>(),
-                                      k.at("level_gbs").get<double>(),
-                                      k.at("level").get<std::string>()));
-      perf::read_placement_fields(k, r.placements.back());
+      const double peak = k.at("peak_gflops").get<double>();
+      if (k.contains("size_level")) {
+        r.placements.push_back(place_on(p, peak, k.at("level_gbs").get<double>(),
+                                        k.at("level").get<std::string>()));
+        perf::read_placement_fields(k, r.placements.back());
+      } else {
+        // Written before the placement rule: placed again by it, on the same roofs and peak.
+        r.placements.push_back(perf::place_under(p, r.roofs, peak));
+      }
     }
-    for (const auto& w : j.at("warnings")) r.warnings.push_back(w.get<std::string>());
+    for (const auto& w : j.at("warnings")) {
+      // An older run's note on points above their roof was about its own placement.
+      if (older && w.get<std::string>().rfind("above their roof", 0) == 0) continue;
+      r.warnings.push_back(w.get<std::string>());
+    }
     r.elapsed_s = j.at("elapsed_seconds").get<double>();
   } catch (const Json::exception& e) {
     throw ValueError(std::string("roofline JSON: ") + e.what());

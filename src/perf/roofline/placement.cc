@@ -15,6 +15,7 @@
 #include <limits>
 #include <optional>
 
+#include "perf/roofline/placement_rule.hpp"
 #include "perf/support.hpp"
 #include "tinyaccel/errors.hpp"
 #include "tinyaccel/roofline.hpp"
@@ -93,9 +94,13 @@ std::string percent(double efficiency) { return fmt::format("{:.0f}%", 100 * eff
 const char* bound_name(Bound bound) { return bound == Bound::memory ? "memory" : "compute"; }
 
 std::vector<CacheCapacity> cache_capacities(int threads) {
+  return cache_capacities(cache_hierarchy(), threads);
+}
+
+std::vector<CacheCapacity> cache_capacities(const std::vector<CacheLevel>& caches, int threads) {
   threads = std::max(1, threads);
   std::vector<CacheCapacity> out;
-  for (const CacheLevel& c : cache_hierarchy()) {
+  for (const CacheLevel& c : caches) {
     if (c.level < 1 || c.level > 3 || c.type == "instruction" || c.size_bytes <= 0) continue;
     CacheCapacity cap;
     cap.level = fmt::format("L{}", c.level);
@@ -164,6 +169,10 @@ Placement place(const KernelPoint& point, const Roofs& roofs, Isa isa) {
     throw ValueError("placing '" + point.name + "': no compute ceiling was measured for " +
                      dtype_name(point.dtype));
   }
+  return perf::place_under(point, roofs, peak);
+}
+
+Placement perf::place_under(const KernelPoint& point, const Roofs& roofs, double peak) {
   const std::vector<Level> levels = hierarchy(roofs);
   if (levels.empty()) {
     throw ValueError("placing '" + point.name + "': no memory ceiling was measured");
