@@ -197,7 +197,7 @@ std::string RooflineCanvas::program() const {
   for (const auto& p : roofs_.memory) {
     const double x = peak / p.gbs;
     const std::string value = fmt::format("{:.2g}", x);
-    const double w = text_width(value, kLabelFontPx, kSvgWidth);
+    const double w = text_width(value + "  ", kLabelFontPx, kSvgWidth);  // a space each side
     const Box box{sx(x) - w / 2, sy(peak) - 2.3 * label_h, sx(x) + w / 2, sy(peak) - 1.3 * label_h};
     bool free = true;
     for (const Box& o : ridge_values) free = free && !box.overlaps(o);
