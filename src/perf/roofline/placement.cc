@@ -192,16 +192,16 @@ Placement perf::place_under(const KernelPoint& point, const Roofs& roofs, double
   std::string reason = fit_text(roofs, ws, size_level);
   if (reason.empty()) reason = "working set within the " + size_level + " sweep range";
   if (size_level != levels[by_size].roof->level) {
-    for (size_t i = 0; i < levels.size(); ++i) {
-      if (levels[i].roof->min_bytes <= ws && ws <= levels[i].roof->max_bytes) {
+    bool spanned = false;
+    for (size_t i = 0; i < levels.size() && !spanned; ++i) {
+      spanned = levels[i].roof->min_bytes <= ws && ws <= levels[i].roof->max_bytes;
+      if (spanned) {
         by_size = i;
         reason += fmt::format("; no {} plateau was measured: the {} plateau spans this size",
                               size_level, levels[i].roof->level);
-        break;
       }
     }
-    if (levels[by_size].roof->level != size_level &&
-        reason.find("no " + size_level + " plateau") == std::string::npos) {
+    if (!spanned) {
       reason += fmt::format("; no {} roof was measured: the next slower level's", size_level);
     }
   }
