@@ -11,6 +11,7 @@
 #include <tinyaccel/errors.hpp>
 #include <tinyaccel/nn.hpp>
 #include <tinyaccel/report.hpp>
+#include <tinyaccel/system.hpp>
 
 #include "system/run_cli.hpp"
 
@@ -117,10 +118,18 @@ TEST(CacheCommand, ErrorsAreOneLineAndExitTwo) {
   }
 }
 
-bool have_valgrind() { return std::system("valgrind --version >/dev/null 2>&1") == 0; }
+// Why the simulator cannot run here ("" when it can): no valgrind, or a sanitizer build (its
+// runtime does not run inside the simulator).
+std::string no_simulator() {
+  if (std::system("valgrind --version >/dev/null 2>&1") != 0) {
+    return "valgrind is not installed (scripts/setup installs it)";
+  }
+  if (!system_info().sanitizers.empty()) return "a sanitizer build cannot run under valgrind";
+  return "";
+}
 
 TEST(CacheCommand, SimulatedJsonCountsTheKernelAlone) {
-  if (!have_valgrind()) GTEST_SKIP() << "valgrind is not installed (scripts/setup installs it)";
+  if (const std::string why = no_simulator(); !why.empty()) GTEST_SKIP() << why;
   const auto r = testing::run_cli("cache matmul --backend naive --size 64 --source simulation --json");
   ASSERT_EQ(r.status, 0) << r.err;
   const auto j = nlohmann::json::parse(r.out);
@@ -151,7 +160,7 @@ TEST(CacheCommand, SimulatedJsonCountsTheKernelAlone) {
 }
 
 TEST(CacheCommand, SimulatedSliceIsScaledAndSaysSo) {
-  if (!have_valgrind()) GTEST_SKIP() << "valgrind is not installed (scripts/setup installs it)";
+  if (const std::string why = no_simulator(); !why.empty()) GTEST_SKIP() << why;
   const auto r = testing::run_cli(
       "cache matmul --backend naive --size 64 --slice 16 --source simulation --json");
   ASSERT_EQ(r.status, 0) << r.err;
@@ -170,7 +179,7 @@ TEST(CacheCommand, SimulatedSliceIsScaledAndSaysSo) {
 }
 
 TEST(CacheReportSection, NaiveTiledPackedOnATinyProduct) {
-  if (!have_valgrind()) GTEST_SKIP() << "valgrind is not installed (scripts/setup installs it)";
+  if (const std::string why = no_simulator(); !why.empty()) GTEST_SKIP() << why;
   ReportOptions o = default_report_options(true);
   char tmpl[] = "/tmp/tinyaccel_cache_report_XXXXXX";
   o.out_dir = mkdtemp(tmpl);

@@ -196,6 +196,11 @@ CacheReport simulate_cache(const CacheOptions& o) {
   const auto l2 = geometry(2, false), l3 = geometry(3, false);
   if (!d1 || (!l2 && !l3)) throw CacheSourceError("no cache simulation: the cache geometry is unknown");
   const CacheKernel& k = o.kernel;
+  const std::vector<std::string> sanitizers = system_info().sanitizers;
+  if (!sanitizers.empty()) {
+    throw CacheSourceError("no cache simulation: this build runs under " + sanitizers.front() +
+                           " sanitizer, whose runtime cannot run inside the simulator");
+  }
   const std::string cli = find_cli(o.executable);
   ScratchDir scratch;
   CacheReport r;
