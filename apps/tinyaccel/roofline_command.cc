@@ -122,12 +122,17 @@ tinyaccel::cli::Runner setup(CLI::App& cmd) {
   compute   FMA throughput per instruction set (scalar, avx2, avx512) and dtype, 1..N threads
   memory    read, copy and triad bandwidth (normal and non-temporal stores) from 4 KiB to
             8x the L3 (>= 256 MiB), threads pinned; L1/L2/L3/DRAM found as plateaus
-  kernels   add, mul, fused/unfused GELU, softmax, LayerNorm, matmul on every backend:
-            arithmetic intensity, GFLOP/s, GB/s, the roof at the memory level the working set
-            lives in, efficiency (% of that roof), memory/compute bound, predicted vs measured
+  kernels   add, mul, fused/unfused GELU, softmax, LayerNorm, matmul on every backend, the
+            transformer block's layers: arithmetic intensity, GFLOP/s, GB/s, the roof of the
+            memory level that served them, efficiency (% of that roof), memory/compute bound
+The level: the first cache the working set fits at this thread count (L1/L2 per core, L3
+shared; DRAM past them), or a faster one its measured bandwidth shows served it and its size
+can reach ("by rate"). A point above every roof it could belong to is flagged with the reason
+(">100%*" and a note), never shown as an efficiency. See docs/roofline.md.
 Bytes are counted as explicit reads + writes; write-allocate traffic is not counted (as in
 likwid-bench and STREAM). Ceilings are the best repeat; kernel times are medians; a CV above
-10% is reported as a warning. Progress goes to stderr, tables to stdout.
+10% is reported as a warning. The SVG plot shows each point's numbers on hover. Progress goes
+to stderr, tables to stdout.
 
 Examples:
   tinyaccel roofline --quick
