@@ -34,12 +34,16 @@ nb::dict placement_dict(const Placement& p) {
   d["gflops"] = p.gflops;
   d["gbs"] = p.gbs;
   d["level"] = p.level;
+  d["size_level"] = p.size_level;
+  d["placed_by_rate"] = p.placed_by_rate;
+  d["level_reason"] = p.level_reason;
   d["level_gbs"] = p.level_gbs;
   d["peak_gflops"] = p.peak_gflops;
   d["attainable_gflops"] = p.attainable_gflops;
   d["predicted_s"] = p.predicted_s;
   d["efficiency"] = p.efficiency;
   d["bound"] = bound_name(p.bound);
+  d["flag"] = p.flagged() ? nb::object(nb::str(p.flag.c_str())) : nb::none();
   return d;
 }
 

@@ -57,8 +57,11 @@ class Roofline:
     def place(self, name: str, flops: int, bytes: int, seconds: float,
               working_set_bytes: Optional[int] = None, dtype: str = "float32") -> Dict[str, Any]:
         """Where a kernel of this cost and measured time sits: intensity (FLOP/B), GFLOP/s, the
-        memory level of its working set (default: ``bytes``), the attainable rate there,
-        efficiency (fraction of it) and whether it is memory- or compute-bound."""
+        memory level that served it (the first cache its working set, default ``bytes``, fits
+        at this run's thread count, or a faster one its rate shows: ``placed_by_rate``;
+        ``level_reason`` says which), the attainable rate there, efficiency (fraction of it),
+        whether it is memory- or compute-bound, and ``flag``: None, or why the point is above
+        every roof it could belong to (its efficiency is then no efficiency)."""
         ws = bytes if working_set_bytes is None else working_set_bytes
         return self._report.place(name, int(flops), int(bytes), int(ws), float(seconds), dtype)
 
