@@ -1,6 +1,6 @@
 // `tinyaccel bench fusion`: every fused element-wise op against its unfused (eager) twin over a
-// range of sizes, in one run (compare_fusion): median time, GB/s by the op's declared bytes, %
-// of the copy bandwidth measured for the same working set, peak tensor memory, speedup; and
+// range of sizes, in one run (compare_fusion): median time, GB/s by the op's declared bytes, the
+// fused kernel placed on the roofs (% of its roof), peak tensor memory, speedup; and
 // PyTorch's gelu(approximate='tanh') on the same 2000x2000 input, run from this process.
 #include <iostream>
 #include <memory>
@@ -78,7 +78,7 @@ tinyaccel::cli::Runner setup(CLI::App& cmd) {
 }
 
 const bool registered = tinyaccel::cli::register_command(
-    52, "fusion", "Fused vs unfused element-wise ops: time, GB/s, % of copy bandwidth, memory",
+    52, "fusion", "Fused vs unfused element-wise ops: time, GB/s, % of roof, memory",
     setup, "bench");
 
 }  // namespace

@@ -35,17 +35,20 @@ tinyaccel::cli::Runner setup(CLI::App& cmd) {
                  "Sequence length for the naive-vs-accelerated comparison (default 128; quick 32)")
       ->check(tinyaccel::cli::whole_number(1));
   cmd.add_option("--sections", opts->sections,
-                 "Run only these sections (default: all): system, roofline, matmul, fusion, "
-                 "transformer")
+                 "Run only these sections (default: all): system, roofline, matmul, cache, "
+                 "fusion, transformer")
       ->delimiter(',');
   cmd.add_flag("--no-plots", opts->no_plots, "Write no charts (no gnuplot needed)");
   cmd.footer(std::string(
       "Sections, in order: machine (system info) → roofline (quick probes, kernels placed) →\n"
-      "matmul scaling across backends → fusion (fused vs unfused element-wise kernels) →\n"
-      "transformer block profile (per layer, on the roofline) and naive twin vs accelerated.\n"
+      "matmul scaling across backends → cache (naive vs tiled vs packed at 1024: hit rates and\n"
+      "traffic per level from counters or cache simulation, on a cache-aware roofline) →\n"
+      "fusion (fused vs unfused element-wise kernels) → transformer block profile (per layer,\n"
+      "on the roofline) and naive twin vs accelerated.\n"
       "Writes DIR/summary.md, DIR/report.json, DIR/roofline.{json,csv,svg,png},\n"
-      "DIR/matmul_scaling.{svg,png}, DIR/fusion.{svg,png}, DIR/transformer_roofline.{svg,png},\n"
-      "DIR/transformer_layers.{svg,png}. A section that fails is reported and skipped; the exit\n"
+      "DIR/matmul_scaling.{svg,png}, DIR/cache_roofline.{svg,png}, DIR/fusion.{svg,png},\n"
+      "DIR/transformer_roofline.{svg,png}, DIR/transformer_layers.{svg,png}. SVG charts show\n"
+      "each point's numbers on hover. A section that fails is reported and skipped; the exit\n"
       "status is then 1. Plots need gnuplot. The naive twin is timed for one pass at a reduced\n"
       "sequence length (it takes seconds per pass at 512); ratios are never extrapolated.\n"
       "Without the roofline section the layers are placed on quick probes of their own.\n\n"
@@ -53,8 +56,9 @@ tinyaccel::cli::Runner setup(CLI::App& cmd) {
       "  tinyaccel report\n"
       "  tinyaccel report --quick --out /tmp/report\n"
       "  tinyaccel report --threads 2 --out report-2t\n"
-      "  tinyaccel report --quick --sections system,fusion --no-plots --out /tmp/fusion") + "\n" +
-             tinyaccel::cli::kOutputFilesHelp);
+      "  tinyaccel report --quick --sections system,fusion --no-plots --out /tmp/fusion\n"
+      "  tinyaccel roofline --compare report-before report-after   # two runs compared") +
+             "\n" + tinyaccel::cli::kOutputFilesHelp);
   return [opts] {
     tinyaccel::ReportOptions options = tinyaccel::default_report_options(opts->quick);
     options.out_dir = opts->out;

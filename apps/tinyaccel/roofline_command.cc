@@ -29,6 +29,7 @@ struct Options {
   std::string json, csv, plot;
   std::vector<std::string> probes;
   std::string from;
+  std::vector<std::string> compare;
 };
 
 // One probe and its line: "peak:avx512:f32" or "<read|copy|triad>[_nt]:<size>".
@@ -85,6 +86,20 @@ bool ends_with(const std::string& s, const char* suffix) {
   return s.size() >= x.size() && s.compare(s.size() - x.size(), x.size(), x) == 0;
 }
 
+// --compare BEFORE AFTER: the change table (or its JSON), and the plot.
+int compare(const Options& opts) {
+  if (!opts.csv.empty() || !opts.from.empty()) {
+    throw tinyaccel::ValueError("--compare takes --json and --plot, not --csv or --from");
+  }
+  const tinyaccel::RooflineComparison c = tinyaccel::compare_rooflines(
+      tinyaccel::roofline_from_file(opts.compare[0]), tinyaccel::roofline_from_file(opts.compare[1]));
+  const std::string json = tinyaccel::roofline_compare_json(c);
+  std::cout << (opts.json == "-" ? json : tinyaccel::roofline_compare_text(c));
+  if (!opts.json.empty() && opts.json != "-") tinyaccel::write_file_atomically(opts.json, json);
+  if (!opts.plot.empty()) tinyaccel::write_roofline_compare_plot(c, opts.plot);
+  return 0;
+}
+
 tinyaccel::cli::Runner setup(CLI::App& cmd) {
   auto opts = std::make_shared<Options>();
   cmd.add_flag("--quick", opts->quick, "Fewer sizes and shorter probes: under a minute");
@@ -98,6 +113,10 @@ tinyaccel::cli::Runner setup(CLI::App& cmd) {
   cmd.add_flag("--quiet", opts->quiet, "No progress lines on stderr");
   cmd.add_option("--from", opts->from,
                  "Measure nothing: read a previous run's --json file and print/write from it");
+  cmd.add_option("--compare", opts->compare,
+                 "Measure nothing: compare two runs (--json files or report directories), "
+                 "BEFORE AFTER: the change per kernel; --json/--plot write it")
+      ->expected(2);
   cmd.add_option("--probe", opts->probes,
                  "Run only this probe for ~1 s and print one line (repeatable): "
                  "peak:<isa>:<f32|f64> or <read|copy|triad>[_nt]:<size> "
@@ -107,12 +126,17 @@ R"(Measures the ceilings of this machine and places the kernels under them:
   compute   FMA throughput per instruction set (scalar, avx2, avx512) and dtype, 1..N threads
   memory    read, copy and triad bandwidth (normal and non-temporal stores) from 4 KiB to
             8x the L3 (>= 256 MiB), threads pinned; L1/L2/L3/DRAM found as plateaus
-  kernels   add, mul, fused/unfused GELU, softmax, LayerNorm, matmul on every backend:
-            arithmetic intensity, GFLOP/s, GB/s, the roof at the memory level the working set
-            lives in, efficiency (% of that roof), memory/compute bound, predicted vs measured
+  kernels   add, mul, fused/unfused GELU, softmax, LayerNorm, matmul on every backend, the
+            transformer block's layers: arithmetic intensity, GFLOP/s, GB/s, the roof of the
+            memory level that served them, efficiency (% of that roof), memory/compute bound
+The level: the first cache the working set fits at this thread count (L1/L2 per core, L3
+shared; DRAM past them), or a faster one its measured bandwidth shows served it and its size
+can reach ("by rate"). A point above every roof it could belong to is flagged with the reason
+(">100%*" and a note), never shown as an efficiency. See docs/roofline.md.
 Bytes are counted as explicit reads + writes; write-allocate traffic is not counted (as in
 likwid-bench and STREAM). Ceilings are the best repeat; kernel times are medians; a CV above
-10% is reported as a warning. Progress goes to stderr, tables to stdout.
+10% is reported as a warning. The SVG plot shows each point's numbers on hover. Progress goes
+to stderr, tables to stdout.
 
 Examples:
   tinyaccel roofline --quick
@@ -122,6 +146,8 @@ Examples:
   tinyaccel roofline --probe peak:avx512:f32 --probe copy:1GB --threads 2
   tinyaccel roofline --probe triad_nt:64K --probe read:32KiB --threads 1
   tinyaccel roofline --from roof.json --plot roof.svg      # redraw a saved run
+  tinyaccel roofline --compare before.json after.json --plot compare.svg
+  tinyaccel roofline --compare report-old report-new --json -   # two report directories
 
 '--probe' sizes are the whole working set (all arrays, all threads), as in likwid-bench:
 a bare K, M or G is binary (64K = 64KiB = 65536 bytes); kB, MB, GB are decimal (64kB = 64000,
@@ -145,6 +171,7 @@ a bare K, M or G is binary (64K = 64KiB = 65536 bytes); kB, MB, GB are decimal (
     if (opts->json == "-" && opts->csv == "-") {
       throw tinyaccel::ValueError("--json - and --csv - cannot both print to stdout");
     }
+    if (!opts->compare.empty()) return compare(*opts);
     tinyaccel::RooflineOptions ro;
     ro.quick = opts->quick;
     ro.threads = opts->threads;

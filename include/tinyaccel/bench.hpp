@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "tinyaccel/matmul.hpp"
+#include "tinyaccel/roofline.hpp"
 #include "tinyaccel/system.hpp"
 #include "tinyaccel/tensor.hpp"
 #include "tinyaccel/timing.hpp"
@@ -118,6 +119,9 @@ struct FusionBenchOptions {
   // bench/peers/torch_gelu.py; empty: looked for under the current directory and up to three
   // levels above the running executable.
   std::string peer_script;
+  // The roofs each fused kernel is placed on (roofline.hpp's place(): level by working set and
+  // rate, flagged when above every roof it could belong to); nullopt: measure_roofs(dtype).
+  std::optional<Roofs> roofs;
   ProgressFn progress;
 };
 
@@ -130,12 +134,14 @@ struct FusionRow {
   int64_t fused_bytes = 0;  // the op's declared bytes (fused execution)
   double gbs = 0;           // fused_bytes / the out= time (fused time when no out= form)
   double copy_gbs = 0;      // the copy probe on the same working set and threads
+  // The fused kernel (out= form where there is one) placed on the roofs: its level, % of that
+  // roof, and a flag when it is above every roof it could belong to.
+  Placement placement;
   int64_t peak_fused_bytes = 0, peak_unfused_bytes = 0;  // tensor bytes one call allocates
   bool noisy = false;  // some timing's CV was above Timing::kNoisyCv
 
   int64_t numel() const { return rows * cols; }
   double speedup() const { return fused_ms > 0 ? unfused_ms / fused_ms : 0; }
-  double pct_copy_bw() const { return copy_gbs > 0 ? 100.0 * gbs / copy_gbs : 0; }
   // peak_unfused / peak_fused; nullopt when the fused call allocates nothing.
   std::optional<double> mem_ratio() const;
 };

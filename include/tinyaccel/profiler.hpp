@@ -12,6 +12,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -60,13 +61,18 @@ struct ProfileOptions {
   // A slow layer that takes longer is called memory- or compute-bound at a low efficiency.
   double overhead_efficiency = 0.25;
   double overhead_seconds = 50e-6;
+  // What each placed layer's name ends with, in parentheses, so points from runs of different
+  // sizes never share a label: "self_attn.in_proj (seq 128)". Empty: the input shape.
+  std::string config_label;
 };
 
 struct LayerProfile {
   std::string name;
   Timing timing;            // per forward pass
   double time_share = 0;    // of the sum of layer medians
-  Placement placement;      // cost, bytes, intensity, achieved GFLOP/s, efficiency, bound
+  // Cost, bytes, intensity, achieved GFLOP/s, efficiency, bound; point.name is the layer's
+  // name with the run's configuration ("norm1 (seq 512)"), point.time_share its share.
+  Placement placement;
   std::string bound;        // "memory", "compute" or "overhead"
   std::string recommendation;
 };

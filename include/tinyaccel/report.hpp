@@ -1,7 +1,9 @@
 // The report: one run that describes the machine, measures its roofline, compares the matmul
-// backends and the fused element-wise kernels, and profiles the transformer block (accelerated
-// vs its naive twin), kept as data and written as a directory: summary.md (tables + charts),
-// report.json (every number), roofline.json/.csv, and the charts as SVG and PNG (gnuplot).
+// backends, measures their cache behaviour (naive vs tiled vs packed: hit rates and traffic per
+// level, on a cache-aware roofline), compares the fused element-wise kernels, and profiles the
+// transformer block (accelerated vs its naive twin), kept as data and written as a directory:
+// summary.md (tables + charts), report.json (every number), roofline.json/.csv, and the charts
+// as SVG and PNG (gnuplot).
 #pragma once
 
 #include <functional>
@@ -11,6 +13,7 @@
 #include <vector>
 
 #include "tinyaccel/bench.hpp"
+#include "tinyaccel/cache.hpp"
 #include "tinyaccel/profiler.hpp"
 #include "tinyaccel/roofline.hpp"
 #include "tinyaccel/system.hpp"
@@ -18,7 +21,7 @@
 #pragma GCC visibility push(default)
 namespace tinyaccel {
 
-// The sections in the order they run: system, roofline, matmul, fusion, transformer.
+// The sections in the order they run: system, roofline, matmul, cache, fusion, transformer.
 const std::vector<std::string>& report_sections();
 
 struct ReportOptions {
@@ -31,6 +34,13 @@ struct ReportOptions {
   RooflineOptions roofline;
   MatmulBenchOptions matmul;
   FusionBenchOptions fusion;
+  // The cache section: a cache_n³ matmul on each of cache_backends, its cache behaviour
+  // measured (measure_cache with `cache`'s source, simulator and CLI; kernel and band set per
+  // backend, the simulated band's work scaled by cache_budget) and the same call timed.
+  int64_t cache_n = 1024;
+  std::vector<Backend> cache_backends = {Backend::naive, Backend::tiled, Backend::packed};
+  CacheOptions cache;
+  double cache_budget = 1.0;
   TransformerRun transformer;  // the accelerated profile
   // The naive-vs-accelerated comparison runs both paths at this sequence length (the naive twin
   // for one timed pass; it takes seconds per pass at 512), the accelerated one for
@@ -46,12 +56,26 @@ struct ReportOptions {
   std::function<void(const std::string&)> on_section;
 };
 
-// The default report, or (quick) its ~1 minute smoke run: the quick roofline; matmul at
+// The default report, or (quick) its ~2 minute smoke run: the quick roofline; matmul at
 // 64..2048 on naive/tiled/packed/blas, naive and tiled up to 0.3 GFLOP, 3 repeats (quick:
-// MatmulBenchOptions' quick set); fusion at 64K and 2000x2000 with the PyTorch peer (quick: its
-// quick sizes, no peer); the 768/12/3072 block at seq 512 (quick 128, 5 timed passes instead of
-// 10) and the naive comparison at seq 128 (quick 32).
+// MatmulBenchOptions' quick set); cache behaviour of naive/tiled/packed at 1024 (quick: half
+// the simulated band); fusion at 64K and 2000x2000 with the PyTorch peer (quick: its quick
+// sizes, no peer); the 768/12/3072 block at seq 512 (quick 128, 5 timed passes instead of 10)
+// and the naive comparison at seq 128 (quick 32).
 ReportOptions default_report_options(bool quick);
+
+// The cache section: per backend, the measured cache behaviour and the same call's speed.
+struct CacheComparisonRow {
+  CacheReport cache;
+  Timing timing;      // the call that was counted (the same band), at the report's threads
+  double gflops = 0;  // its declared FLOPs / median
+};
+struct CacheComparison {
+  // The roofs the traffic is placed against: each level's measured traffic (bytes it served to
+  // the level above) gives one point per level, at FLOPs / those bytes, under that level's roof.
+  Roofs roofs;
+  std::vector<CacheComparisonRow> rows;
+};
 
 // The transformer section: the accelerated profile, and both paths at the reduced length.
 struct TransformerComparison {
@@ -72,6 +96,7 @@ struct Report {
   std::optional<SystemInfo> system;
   std::optional<RooflineReport> roofline;
   std::optional<MatmulBench> matmul;
+  std::optional<CacheComparison> cache;
   std::optional<FusionBench> fusion;
   std::optional<TransformerComparison> transformer;
   std::vector<std::pair<std::string, std::string>> failed;  // (section, why), in run order

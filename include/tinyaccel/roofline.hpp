@@ -132,6 +132,33 @@ struct PlateauOptions {
 std::vector<Plateau> detect_plateaus(std::vector<std::pair<int64_t, double>> curve,
                                      const PlateauOptions& options = {});
 
+// A data cache as the roofs' threads see it: what decides whether a working set fits.
+struct CacheCapacity {
+  std::string level;   // "L1", "L2", "L3": the memory plateau of the same name is its roof
+  int64_t bytes = 0;   // one instance
+  // Instances the threads spread over: a private cache (L1, L2: one per core) counts once per
+  // thread, a shared one (L3) once per group of cores sharing it. A working set split over T
+  // threads fits a private cache when ws / T fits one instance.
+  int instances = 1;
+  int64_t total_bytes() const { return bytes * instances; }
+};
+
+// The data caches `threads` threads see (cache_hierarchy(), levels 1-3): levels 1 and 2 private
+// (one instance per thread), level 3 shared by its shared_by CPUs (threads / shared_by
+// instances, at least one). Empty when the hierarchy is unknown.
+std::vector<CacheCapacity> cache_capacities(int threads);
+// The same from a given hierarchy (a saved run's machine description). A pure function.
+std::vector<CacheCapacity> cache_capacities(const std::vector<CacheLevel>& caches, int threads);
+
+// Completes detect_plateaus' levels with one for every cache in `caches` (fastest first) that
+// has no plateau of its own (its bandwidth ramping, or too close to a neighbour's to split):
+// the median of the curve's points well inside it (working sets above 1.5× the previous
+// cache's capacity and up to 0.75× its own), named after it and kept in size order; a cache
+// with no such point gets none. Returns the names added. A pure function.
+std::vector<std::string> add_missing_cache_levels(
+    std::vector<Plateau>& memory, const std::vector<std::pair<int64_t, double>>& curve,
+    const std::vector<CacheCapacity>& caches);
+
 // The measured roofs of this machine.
 struct Roofs {
   std::vector<ComputeRoof> compute;   // every (isa, dtype, threads) probed
@@ -140,6 +167,9 @@ struct Roofs {
   // of the sweeps at `threads`.
   std::vector<Plateau> memory;
   int threads = 1;  // the thread count kernels are placed at
+  // The caches behind the memory levels at `threads` (cache_capacities): what place() decides
+  // a working set fits in. Empty (roofs read from an older file, given roofs): plateau sizes.
+  std::vector<CacheCapacity> caches;
 
   // Compute ceiling for (isa, dtype) at `threads` (0: this->threads); nullptr when not probed.
   const ComputeRoof* find_compute(Isa isa, DType dtype, int threads = 0) const;
@@ -150,6 +180,8 @@ struct Roofs {
   // The memory level a working set lives in: the first plateau whose max_bytes >= bytes (a size
   // between two plateaus belongs to the slower one), the last plateau beyond. nullptr if none.
   const Plateau* level_for(int64_t working_set_bytes) const;
+  // The plateau called `level`; nullptr if none.
+  const Plateau* find_level(const std::string& level) const;
 };
 
 // Roofs for placing a model's layers, in seconds rather than run_roofline's minute: the FMA
@@ -172,12 +204,13 @@ const char* bound_name(Bound bound);  // "memory", "compute"
 
 // A measured kernel: what it costs (declared once by the op) and how long it took.
 struct KernelPoint {
-  std::string name;
+  std::string name;                // says what ran and at what size: "add 64K", "... (seq 128)"
   OpCost cost;
   int64_t working_set_bytes = 0;  // bytes it touches per call (decides the memory level)
   double seconds = 0;              // measured time per call (median)
   DType dtype = DType::f32;
   Timing timing;                   // full statistics when measured by run_roofline
+  double time_share = 0;           // share of a whole run's time (profiled layers); 0: none
 };
 
 struct Placement {
@@ -185,7 +218,10 @@ struct Placement {
   double intensity = 0;          // FLOPs / byte
   double gflops = 0;             // achieved
   double gbs = 0;                // achieved (counted bytes / seconds)
-  std::string level;             // memory level of the working set
+  std::string level;             // memory level it is placed under (see place())
+  std::string size_level;        // the level its working set fits in by size alone
+  bool placed_by_rate = false;   // `level` is faster than size_level: the rate showed it
+  std::string level_reason;      // why `level`: the fit, the missing roof, or the rate
   double level_gbs = 0;          // that level's bandwidth ceiling
   double peak_gflops = 0;        // compute ceiling used
   double ridge_intensity = 0;    // peak / level bandwidth
@@ -193,13 +229,37 @@ struct Placement {
   double predicted_s = 0;        // max(flops / peak, bytes / level bandwidth)
   double efficiency = 0;         // predicted_s / seconds (= gflops / attainable when flops > 0)
   Bound bound = Bound::memory;   // memory when intensity < ridge_intensity
+  // Set when the point is still above every roof it could belong to (efficiency > 1): why the
+  // declared cost and the time disagree with the ceilings. Writers mark such a point instead of
+  // presenting its efficiency as a fact.
+  std::string flag;
+  bool flagged() const { return !flag.empty(); }
 };
 
 // Places a point on explicit ceilings. peak_gflops > 0 and level_gbs > 0, else ValueError.
+// Flags the point when its efficiency is above 1 (the reason names the ceiling it beats).
 Placement place_on(const KernelPoint& point, double peak_gflops, double level_gbs,
                    const std::string& level = "");
+
 // Places a point on measured roofs: the compute ceiling roofs.peak_gflops(isa, point.dtype)
-// (the best probed ISA when that one is missing) and the memory level of its working set.
+// (the best probed ISA when that one is missing) and a memory level chosen by the rule below.
+//
+// The memory level, in two steps (levels ordered fastest first: L1, L2, L3, DRAM):
+//  1. By size: the first level whose capacity at roofs.threads holds the working set
+//     (CacheCapacity: private L1/L2 add up over the threads, the L3 is shared); DRAM past them
+//     all. A level without a measured plateau gives way to the next slower one that has one.
+//     Without known caches (old files, given roofs): Roofs::level_for.
+//  2. By rate: when the achieved bandwidth (declared bytes / time) is above that level's roof,
+//     the data came from a faster level: the slowest faster level whose roof covers the rate
+//     and whose reach holds the working set is chosen. A level's reach is its capacity plus
+//     every faster cache's (exclusive/victim hierarchies hold distinct lines in each level), so
+//     a 33.5 MB working set against a 32 MiB L3 and 2 × 1 MiB L2s can be served by the L3 across
+//     repeated calls, and a 50 MB one cannot.
+// A point that is still above its roof is flagged (Placement::flag) with the reason: above the
+// compute peak (a disturbed probe or overcounted FLOPs), or above every bandwidth roof its
+// working set can reach (the declared bytes, a cold call's compulsory traffic, exceed the real
+// traffic: across repeated calls part of the data stays in the caches, or a probe was
+// disturbed). The rule is applied identically by the roofline, the profiler and the report.
 Placement place(const KernelPoint& point, const Roofs& roofs, Isa isa = active_isa());
 
 // A kernel the roofline measures: its declared cost and a setup that allocates its inputs and
@@ -248,11 +308,48 @@ std::string roofline_text(const RooflineReport& report);  // tables for people
 std::string roofline_json(const RooflineReport& report);  // metadata + roofs + raw points
 std::string roofline_csv(const RooflineReport& report);   // one row per placed kernel
 // Reads roofline_json()'s output back: the same roofs, sweeps and placements, so a run can be
-// tabulated and plotted again without measuring. ValueError naming what is missing or wrong.
+// tabulated and plotted again without measuring. A report's report.json is read too (its
+// roofline section). ValueError naming what is missing or wrong.
 RooflineReport roofline_from_json(const std::string& json);
+// roofline_from_json of a file; a directory means its roofline.json (a report directory).
+// IoError when it cannot be read.
+RooflineReport roofline_from_file(const std::string& path);
 // Renders the plot with gnuplot; the format follows the extension (.svg or .png). IoError when
 // gnuplot is missing or fails, ValueError for another extension.
 void write_roofline_plot(const RooflineReport& report, const std::string& path);
+
+// ---------------------------------------------------------------------------------------------
+// Comparing two runs (before and after a change), as Intel Advisor's Roofline Compare does.
+
+// One point both runs placed, matched by its label (labels carry the size: "add 64K").
+struct RooflineChange {
+  std::string name;
+  Placement before, after;
+  double gflops_ratio() const;       // after / before GFLOP/s (0 when before has none)
+  double intensity_ratio() const;    // after / before FLOP/B (0 when before has none)
+  double speedup() const;            // before / after seconds (0 when after has none)
+  // after - before efficiency, in fractions of each run's own roof (+0.1 = 10 points).
+  double efficiency_change() const;
+};
+
+struct RooflineComparison {
+  RooflineReport before, after;
+  std::vector<RooflineChange> changes;  // in the after run's order
+  std::vector<std::string> only_before, only_after;  // labels placed by one run only
+};
+
+// Matches the runs' points by label; a label placed twice in one run matches its first
+// occurrence. Pure: no measurement.
+RooflineComparison compare_rooflines(const RooflineReport& before, const RooflineReport& after);
+
+// The change per kernel (GFLOP/s, intensity, efficiency, level), both runs' ceilings, and the
+// points only one run placed: tables for people, and every number as JSON.
+std::string roofline_compare_text(const RooflineComparison& comparison);
+std::string roofline_compare_json(const RooflineComparison& comparison);
+// Both runs on one roofline (the after run's ceilings): before as open markers, after filled,
+// an arrow per matched point (green when faster, red when slower); tooltips in the SVG.
+// Errors as write_roofline_plot.
+void write_roofline_compare_plot(const RooflineComparison& comparison, const std::string& path);
 
 }  // namespace tinyaccel
 #pragma GCC visibility pop

@@ -4,6 +4,7 @@
 #include "tinyaccel/activation.hpp"
 #include "tinyaccel/attention.hpp"
 #include "tinyaccel/bench.hpp"
+#include "tinyaccel/cache.hpp"
 #include "tinyaccel/cost.hpp"
 #include "tinyaccel/elementwise.hpp"
 #include "tinyaccel/errors.hpp"

@@ -17,6 +17,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -35,6 +36,11 @@ class ProfileRecorder {
     std::vector<double> seconds;   // one per completed scope
     bool leaf = true;              // false when other scopes were timed inside it
   };
+
+  // Called as each scope on the recorder's thread opens (entering = true, after the recorder
+  // took note of it) and closes (before), with the scope's dotted path: how a measurement is
+  // limited to one layer of a model (`tinyaccel cache`). Empty: nothing is called.
+  std::function<void(const std::string& path, bool entering)> on_scope;
 
   void clear() { entries_.clear(); }
   // In the order the scopes were first entered (execution order; a parent before its children).

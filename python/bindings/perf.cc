@@ -35,12 +35,16 @@ nb::dict placement_dict(const Placement& p) {
   d["gflops"] = p.gflops;
   d["gbs"] = p.gbs;
   d["level"] = p.level;
+  d["size_level"] = p.size_level;
+  d["placed_by_rate"] = p.placed_by_rate;
+  d["level_reason"] = p.level_reason;
   d["level_gbs"] = p.level_gbs;
   d["peak_gflops"] = p.peak_gflops;
   d["attainable_gflops"] = p.attainable_gflops;
   d["predicted_s"] = p.predicted_s;
   d["efficiency"] = p.efficiency;
   d["bound"] = bound_name(p.bound);
+  d["flag"] = p.flagged() ? nb::object(nb::str(p.flag.c_str())) : nb::none();
   return d;
 }
 
@@ -74,6 +78,15 @@ void bind_perf(nb::module_& m) {
         return d;
       }, "name"_a, "flops"_a, "bytes"_a, "working_set_bytes"_a, "seconds"_a, "dtype"_a)
       .def_prop_ro("threads", [](const RooflineReport& r) { return r.roofs.threads; });
+
+  nb::class_<RooflineComparison>(m, "RooflineComparison")
+      .def("to_json", &roofline_compare_json)
+      .def("text", &roofline_compare_text)
+      .def("plot", [](const RooflineComparison& c, const std::string& path) {
+        released([&] { write_roofline_compare_plot(c, path); });
+      }, "path"_a);
+  m.def("compare_rooflines", &compare_rooflines, "before"_a, "after"_a);
+  m.def("roofline_from_file", &roofline_from_file, "path"_a);
 
   m.def("run_roofline", [](bool quick, int threads, bool place_kernels, bool verbose) {
     RooflineOptions options;

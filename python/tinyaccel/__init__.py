@@ -25,7 +25,7 @@ from . import naive
 from .measure import compare_fusion, compare_matmul_backends, measure_roofs, run_report
 from .model_profile import ModelOp, ModelProfile, profile_model
 from .profiler import ForwardProfile, OpProfile, Profiler
-from .roofline import Roofline, roofline
+from .roofline import Roofline, RooflineComparison, roofline, roofline_compare
 
 try:
     from importlib.metadata import version as _version
@@ -39,9 +39,9 @@ __all__ = [
     "fused_gelu", "unfused_gelu", "gelu_erf", "bias_gelu", "layernorm", "add_layernorm",
     "softmax", "add", "mul", "add_mul", "naive", "nn",
     "set_num_threads", "num_threads", "info", "memory_stats", "set_buffer_cache_limit",
-    "release_cached_buffers", "roofline", "Roofline", "measure_roofs", "compare_matmul_backends",
-    "compare_fusion", "run_report", "Profiler", "ForwardProfile", "OpProfile", "profile_model",
-    "ModelProfile", "ModelOp",
+    "release_cached_buffers", "roofline", "Roofline", "roofline_compare", "RooflineComparison",
+    "measure_roofs", "compare_matmul_backends", "compare_fusion", "run_report", "Profiler",
+    "ForwardProfile", "OpProfile", "profile_model", "ModelProfile", "ModelOp",
     "ShapeError", "DTypeError",
 ]
 

@@ -30,10 +30,12 @@ void ProfileRecorder::begin(const char* name) {
   Entry& e = entry(path);
   order_.push_back(static_cast<size_t>(&e - entries_.data()));
   stack_.push_back(std::move(path));
+  if (on_scope) on_scope(stack_.back(), true);
 }
 
 void ProfileRecorder::end(double seconds) {
   if (order_.empty()) return;
+  if (on_scope) on_scope(stack_.back(), false);
   entries_[order_.back()].seconds.push_back(seconds);
   order_.pop_back();
   stack_.pop_back();

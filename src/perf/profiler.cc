@@ -63,6 +63,9 @@ std::string classify_bound(const Placement& placement, const ProfileOptions& opt
 std::string recommend(const LayerProfile& layer) {
   const Placement& p = layer.placement;
   const double eff = 100.0 * p.efficiency;
+  if (p.flagged()) {
+    return "above every roof it could belong to, so no efficiency to act on: " + p.flag;
+  }
   if (layer.bound == "overhead") {
     return fmt("overhead-bound: %.0f us measured for %.1f us of work at the roof; batch more rows "
                "per call or fuse it into a neighbouring kernel to amortize fixed costs",
@@ -186,7 +189,10 @@ ForwardProfile profile_forward_pass(const nn::Module& model, const Tensor& input
     layer.name = c.name;
     layer.timing = summarize(it->second);
     KernelPoint point;
-    point.name = c.name;
+    // shape_str is already parenthesized: "(1,128,768)".
+    point.name = c.name + " " +
+                 (options.config_label.empty() ? shape_str(input.shape())
+                                               : "(" + options.config_label + ")");
     point.cost = c.cost;
     point.working_set_bytes = c.working_set_bytes;
     point.seconds = layer.timing.median_s;
@@ -200,6 +206,7 @@ ForwardProfile profile_forward_pass(const nn::Module& model, const Tensor& input
   }
   for (auto& layer : prof.layers) {
     layer.time_share = prof.layers_sum_s > 0 ? layer.timing.median_s / prof.layers_sum_s : 0;
+    layer.placement.point.time_share = layer.time_share;
   }
   return prof;
 }

@@ -155,7 +155,7 @@ TEST(Messages, Cli) {
   const std::string x = "'" + dir.file("x.npy") + "'";
   check({
       {"unknown command", [] { return cli_error("bogus"); }, "'bogus'",
-       "expected report, info, matmul, gelu, profile, roofline or bench"},
+       "expected report, info, matmul, gelu, profile, roofline, cache or bench"},
       {"unknown subcommand", [] { return cli_error("bench bogus"); }, "'bogus'",
        "expected matmul or fusion"},
       {"no subcommand", [] { return cli_error("profile"); }, "'tinyaccel profile'",
@@ -199,7 +199,7 @@ TEST(Messages, LibraryThrowsOnlyItsOwnErrors) {
   const std::regex throw_re(R"(\bthrow\s+([A-Za-z_:]+))");
   const std::regex allowed(
       "^(tinyaccel::)?(ShapeError|ValueError|DTypeError|IoError|AllocationError|"
-      "thread_start_error)$");
+      "CacheSourceError|thread_start_error)$");
   int throws = 0;
   for (const auto& e : std::filesystem::recursive_directory_iterator(
            std::string(TINYACCEL_SOURCE_DIR) + "/src")) {

@@ -127,6 +127,8 @@ TEST(CompareFusion, EveryOpAtEverySizeWithMemoryAndJson) {
     EXPECT_GT(r.unfused_ms, 0);
     EXPECT_GT(r.gbs, 0);
     EXPECT_GT(r.copy_gbs, 0);
+    EXPECT_EQ(r.placement.point.cost.bytes, r.fused_bytes);  // the op's one byte model
+    EXPECT_FALSE(r.placement.level.empty());
     EXPECT_EQ(r.fused_out_ms.has_value(), r.op == "gelu");  // layernorm has no out= form
     EXPECT_EQ(r.fused_bytes, r.op == "gelu" ? gelu_cost(r.numel(), DType::f32).bytes
                                             : layernorm_cost(r.rows, r.cols, DType::f32).bytes);
@@ -140,7 +142,7 @@ TEST(CompareFusion, EveryOpAtEverySizeWithMemoryAndJson) {
   const auto j = nlohmann::json::parse(fusion_bench_json(b));
   ASSERT_EQ(j.at("rows").size(), 4u);
   for (const char* key : {"op", "size", "rows", "cols", "numel", "fused_ms", "fused_out_ms",
-                          "unfused_ms", "speedup", "fused_bytes", "gbs", "copy_gbs", "pct_copy_bw",
+                          "unfused_ms", "speedup", "fused_bytes", "gbs", "copy_gbs", "placement",
                           "peak_fused_bytes", "peak_unfused_bytes", "mem_ratio", "noisy"}) {
     EXPECT_TRUE(j["rows"][1].contains(key)) << key;
   }

@@ -189,3 +189,27 @@ TEST(RooflinePlateaus, CloseLevelsSplitAtTheCacheCapacity) {
   // Without capacities the same curve keeps them together (the tolerance is all there is).
   EXPECT_EQ(detect_plateaus(c).size(), 3u);
 }
+
+TEST(RooflinePlateaus, MissingCacheLevelsComeFromTheSizesInsideThem) {
+  // Flat L1 and DRAM, the L2 and L3 stretch ramping (no plateau of their own).
+  std::vector<Plateau> memory = {{"L1", 4096, 32768, 400, 4}, {"DRAM", 64 << 20, 256 << 20, 50, 3}};
+  const std::vector<std::pair<int64_t, double>> curve = {
+      {4096, 400}, {32768, 400}, {131072, 260}, {262144, 230}, {524288, 200}, {1 << 20, 180},
+      {4 << 20, 150}, {8 << 20, 140}, {16 << 20, 120}, {64 << 20, 50}};
+  const std::vector<CacheCapacity> caches = {{"L1", 32 << 10, 2}, {"L2", 1 << 20, 2},
+                                             {"L3", 32 << 20, 1}};
+  const auto added = add_missing_cache_levels(memory, curve, caches);
+  EXPECT_EQ(added, (std::vector<std::string>{"L2", "L3"}));
+  ASSERT_EQ(memory.size(), 4u);
+  EXPECT_EQ(memory[1].level, "L2");  // sizes in (96 KiB, 1.5 MiB]: 128K..1M, median 215
+  EXPECT_EQ(memory[1].min_bytes, 131072);
+  EXPECT_EQ(memory[1].max_bytes, 1 << 20);
+  EXPECT_DOUBLE_EQ(memory[1].gbs, 215);
+  EXPECT_EQ(memory[2].level, "L3");  // sizes in (3 MiB, 24 MiB]: 4M, 8M, 16M
+  EXPECT_DOUBLE_EQ(memory[2].gbs, 140);
+  EXPECT_EQ(memory[3].level, "DRAM");
+  // Nothing inside a cache: no level for it; complete levels are left alone.
+  EXPECT_TRUE(add_missing_cache_levels(memory, curve, caches).empty());
+  std::vector<Plateau> sparse = {{"DRAM", 64 << 20, 256 << 20, 50, 3}};
+  EXPECT_EQ(add_missing_cache_levels(sparse, {{64 << 20, 50}}, caches).size(), 0u);
+}

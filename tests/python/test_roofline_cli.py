@@ -28,6 +28,11 @@ def test_roofline_round_trip_and_plot(tmp_path):
     assert ta.Roofline.load(tmp_path / "r.json").to_dict()["compute_roofs"] == d["compute_roofs"]
     placed = r.place("x", flops=2 * 256**3, bytes=3 * 256 * 256 * 4, seconds=1e-3)
     assert placed["bound"] == "compute" and placed["gflops"] == pytest.approx(2 * 256**3 / 1e6)
+    assert placed["level_reason"] and placed["size_level"] and "placed_by_rate" in placed
+    assert placed["flag"] is None or "roof" in placed["flag"] or "peak" in placed["flag"]
+    # Faster than any roof could allow: flagged with the reason, not an efficiency.
+    absurd = r.place("y", flops=10, bytes=1 << 30, seconds=1e-6)
+    assert absurd["efficiency"] > 1 and absurd["flag"]
     try:
         path = r.plot(tmp_path / "r.svg")
     except OSError as e:  # gnuplot absent: the error names it

@@ -1,12 +1,15 @@
 // Every fused element-wise op against its unfused (eager) twin over a range of sizes: median
-// time, GB/s by the op's declared bytes, % of the copy bandwidth measured for the same working
-// set, peak tensor memory, speedup; and PyTorch's gelu(approximate='tanh') on the same input.
+// time, GB/s by the op's declared bytes, the fused kernel placed on the roofs (level, % of that
+// roof, flagged when above every roof it could belong to), the copy bandwidth measured for the
+// same working set, peak tensor memory, speedup; and PyTorch's gelu(approximate='tanh').
 #include <fmt/format.h>
 
 #include <map>
 #include <nlohmann/json.hpp>
 
 #include "perf/bench/torch_peer.hpp"
+#include "perf/roofline/placement_cells.hpp"
+#include "perf/roofline/placement_json.hpp"
 #include "perf/support.hpp"
 #include "tinyaccel/bench.hpp"
 #include "tinyaccel/elementwise.hpp"
@@ -50,7 +53,7 @@ std::vector<const OpCase*> ops_of(const FusionBenchOptions& o) {
 }
 
 FusionRow measure_op(const OpCase& op, const OpOperands& operands, const FusionSize& size,
-                     DType dtype, const TimingOptions& timing) {
+                     DType dtype, const TimingOptions& timing, const Roofs& roofs) {
   FusionRow row;
   row.op = op.name;
   row.size = size.label;
@@ -69,8 +72,17 @@ FusionRow measure_op(const OpCase& op, const OpOperands& operands, const FusionS
     row.noisy = row.noisy || t.noisy();
     kernel_s = t.median_s;
   }
-  row.fused_bytes = op.cost(size.rows, size.cols, dtype, true).bytes;
+  const OpCost cost = op.cost(size.rows, size.cols, dtype, true);
+  row.fused_bytes = cost.bytes;
   row.gbs = static_cast<double>(row.fused_bytes) / kernel_s / 1e9;
+  KernelPoint point;
+  point.name = op.name + " " + size.label;
+  point.cost = cost;
+  point.working_set_bytes = cost.bytes;
+  point.seconds = kernel_s;
+  point.dtype = dtype;
+  point.timing = fused;
+  row.placement = place(point, roofs);
   row.peak_fused_bytes = peak_bytes_of([&] { op.fused(operands); });
   row.peak_unfused_bytes = peak_bytes_of([&] { op.unfused(operands); });
   return row;
@@ -92,6 +104,13 @@ std::vector<TorchPeer> run_peers(const std::vector<std::string>& pythons, const 
   return peers;
 }
 
+nlohmann::ordered_json placement_json(const Placement& p) {
+  nlohmann::ordered_json j;
+  perf::add_placement_fields(j, p);
+  j["bound"] = bound_name(p.bound);
+  return j;
+}
+
 std::string fmt_ms(std::optional<double> ms) { return ms ? fmt::format("{:.3f}", *ms) : "-"; }
 std::string fmt_mib(int64_t bytes) {
   return fmt::format("{:.2f}", static_cast<double>(bytes) / (1 << 20));
@@ -99,13 +118,14 @@ std::string fmt_mib(int64_t bytes) {
 
 Table table_of(const FusionBench& bench) {
   Table table({"op", "size", "fused ms", "fused out= ms", "unfused ms", "speedup", "GB/s",
-               "copy GB/s", "% copy bw", "peak fused MiB", "peak unfused MiB", "mem ratio",
-               "noisy"});
+               "level", "% roof", "copy GB/s", "peak fused MiB", "peak unfused MiB",
+               "mem ratio", "noisy"});
   for (const FusionRow& r : bench.rows) {
     const auto ratio = r.mem_ratio();
     table.add_row({r.op, r.size, fmt_ms(r.fused_ms), fmt_ms(r.fused_out_ms), fmt_ms(r.unfused_ms),
                    fmt::format("{:.2f}", r.speedup()), fmt::format("{:.1f}", r.gbs),
-                   fmt::format("{:.1f}", r.copy_gbs), fmt::format("{:.0f}", r.pct_copy_bw()),
+                   perf::level_cell(r.placement), perf::efficiency_cell(r.placement),
+                   fmt::format("{:.1f}", r.copy_gbs),
                    fmt_mib(r.peak_fused_bytes), fmt_mib(r.peak_unfused_bytes),
                    ratio ? fmt::format("{:.2f}", *ratio) : "-", r.noisy ? "yes" : ""});
   }
@@ -152,6 +172,8 @@ FusionBench compare_fusion(const FusionBenchOptions& o) {
     pythons.clear();
   }
   const perf::ThreadsGuard guard(o.threads);
+  if (!o.roofs) progress("bench fusion: quick roofs to place the kernels on ...");
+  const Roofs roofs = o.roofs ? *o.roofs : measure_roofs(o.dtype);
   FusionBench bench;
   bench.dtype = o.dtype;
   bench.threads = num_threads();
@@ -165,7 +187,7 @@ FusionBench compare_fusion(const FusionBenchOptions& o) {
     const OpOperands operands = make_op_operands(size.rows, size.cols, o.dtype);
     for (const OpCase* op : ops) {
       progress(fmt::format("bench fusion: {} {} ...", op->name, size.label));
-      FusionRow row = measure_op(*op, operands, size, o.dtype, timing);
+      FusionRow row = measure_op(*op, operands, size, o.dtype, timing, roofs);
       const int64_t ws = std::max<int64_t>(row.fused_bytes, 4096);
       if (!copy_bw.count(ws)) {
         copy_bw[ws] = measure_bandwidth_gbs(BandwidthKernel::copy, ws, bench.threads, false,
@@ -204,7 +226,7 @@ std::string fusion_bench_json(const FusionBench& bench) {
                          {"fused_bytes", r.fused_bytes},
                          {"gbs", r.gbs},
                          {"copy_gbs", r.copy_gbs},
-                         {"pct_copy_bw", r.pct_copy_bw()},
+                         {"placement", placement_json(r.placement)},
                          {"peak_fused_bytes", r.peak_fused_bytes},
                          {"peak_unfused_bytes", r.peak_unfused_bytes},
                          {"mem_ratio", optional(r.mem_ratio())},
@@ -232,6 +254,12 @@ std::string fusion_bench_text(const FusionBench& bench) {
   std::string out = fmt::format("Fused vs unfused element-wise ops, {}, {} threads, {}\n",
                                 dtype_name(bench.dtype), bench.threads, isa_name(bench.isa));
   out += table_of(bench).render();
+  std::vector<Placement> placed;
+  for (const FusionRow& r : bench.rows) placed.push_back(r.placement);
+  out += "(level and % roof: the fused kernel placed on the roofs; copy GB/s: the copy probe on "
+         "the same working set)\n";
+  out += perf::flag_notes(placed, "above every roof they could belong to (% roof not "
+                                  "meaningful):\n");
   for (const TorchPeer& p : bench.peers) {
     if (!p.error.empty()) {
       out += fmt::format("PyTorch peer ({}): not run: {}\n", p.python, p.error);

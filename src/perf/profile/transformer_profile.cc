@@ -3,6 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "perf/roofline/placement_cells.hpp"
 #include "perf/roofline/placement_json.hpp"
 #include "tinyaccel/errors.hpp"
 #include "tinyaccel/memory.hpp"
@@ -38,7 +39,13 @@ nn::TransformerBlock make_block(const TransformerRun& run) {
 ForwardProfile profile_transformer(const TransformerRun& run, const Roofs& roofs) {
   const nn::TransformerBlock block = make_block(run);
   const Tensor x = randn({run.batch, run.seq, block.config().d_model}, run.seed + 1, block.dtype());
-  return profile_forward_pass(block, x, roofs, run.profile);
+  ProfileOptions options = run.profile;
+  if (options.config_label.empty()) {
+    options.config_label = fmt::format("seq {}{}{}", run.seq,
+                                       run.batch > 1 ? fmt::format(", batch {}", run.batch) : "",
+                                       options.path == nn::Path::naive ? ", naive" : "");
+  }
+  return profile_forward_pass(block, x, roofs, options);
 }
 
 namespace {
@@ -55,14 +62,18 @@ std::string profile_text(const ForwardProfile& p) {
     table.add_row({l.name, fmt::format("{:.3f}", l.timing.median_s * 1e3),
                    fmt::format("{:.1f}%", 100 * l.time_share),
                    fmt::format("{:.3f}", pl.point.cost.flops * 1e-9), mib(pl.point.cost.bytes),
-                   fmt::format("{:.1f}", pl.intensity), fmt::format("{:.1f}", pl.gflops), pl.level,
-                   fmt::format("{:.0f}", pl.attainable_gflops),
-                   fmt::format("{:.0f}%", 100 * pl.efficiency), l.bound});
+                   fmt::format("{:.1f}", pl.intensity), fmt::format("{:.1f}", pl.gflops),
+                   perf::level_cell(pl), fmt::format("{:.0f}", pl.attainable_gflops),
+                   perf::efficiency_cell(pl), l.bound});
   }
   std::string out =
       fmt::format("{} {} {} · {} threads · {} path\n", p.model, shape_str(p.input_shape),
                   dtype_name(p.dtype), p.threads, nn::path_name(p.path));
   out += table.render();
+  std::vector<Placement> placed;
+  for (const LayerProfile& l : p.layers) placed.push_back(l.placement);
+  out += perf::flag_notes(placed, "above every roof they could belong to (efficiency not "
+                                  "meaningful):\n");
   out += fmt::format(
       "total {:.3f} ms median (min {:.3f}, p95 {:.3f}, cv {:.1f}%{}) · layers sum {:.3f} ms · "
       "{:.2f} GFLOP → {:.1f} GFLOP/s\n",

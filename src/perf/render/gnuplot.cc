@@ -1,7 +1,4 @@
-#include <fcntl.h>
 #include <fmt/format.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -12,10 +9,9 @@
 #include <sstream>
 
 #include "perf/render/render.hpp"
+#include "perf/support.hpp"
 #include "tinyaccel/errors.hpp"
 #include "tinyaccel/io.hpp"
-
-extern char** environ;
 
 namespace tinyaccel::perf {
 namespace {
@@ -35,27 +31,43 @@ std::string read_all(const std::string& path) {
 // Runs `gnuplot script`, stdout to /dev/null and stderr to `errors`; returns the exit status,
 // or -1 with the reason in `why` when it could not start.
 int run_gnuplot(const std::string& script, const std::string& errors, std::string& why) {
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, errors.c_str(),
-                                   O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  std::string arg0 = "gnuplot", arg1 = script;
-  char* argv[] = {arg0.data(), arg1.data(), nullptr};
-  pid_t pid = 0;
-  const int rc = posix_spawnp(&pid, "gnuplot", &actions, nullptr, argv, environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) {
-    why = std::strerror(rc);
-    return -1;
-  }
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  const int pid = spawn_process({"gnuplot", script}, {}, "", errors, why);
+  return pid < 0 ? -1 : wait_process(pid);
 }
 
 }  // namespace
+
+std::string svg_with_titles(const std::string& svg) {
+  // gnuplot 5.4 writes each hypertext element as
+  //   <g onmousemove="gnuplot_svg.showHypertext(evt,'TEXT')" onmouseout="..."><title> </title>
+  // with TEXT escaped for XML and then for a JavaScript string ('\n' for a line break).
+  static const std::string kOpen = "showHypertext(evt,'", kEmpty = "<title> </title>";
+  std::string out;
+  size_t at = 0;
+  for (size_t start; (start = svg.find(kOpen, at)) != std::string::npos;) {
+    const size_t text = start + kOpen.size();
+    size_t end = text;
+    while (end < svg.size() && svg[end] != '\'') end += svg[end] == '\\' ? 2 : 1;
+    const size_t title = svg.find(kEmpty, end);
+    if (end >= svg.size() || title == std::string::npos || svg.find('\n', end) < title) {
+      break;  // not the form above: leave the rest as it is
+    }
+    std::string plain;
+    for (size_t i = text; i < end; ++i) {
+      if (svg[i] == '\\' && i + 1 < end) {
+        ++i;
+        plain += svg[i] == 'n' ? '\n' : svg[i];
+      } else {
+        plain += svg[i];
+      }
+    }
+    out.append(svg, at, title - at);
+    out += "<title>" + plain + "</title>";
+    at = title + kEmpty.size();
+  }
+  out.append(svg, at, std::string::npos);
+  return out;
+}
 
 std::string gnuplot_quoted(const std::string& s) {
   std::string q = "\"";
@@ -68,12 +80,14 @@ std::string gnuplot_quoted(const std::string& s) {
 
 void write_gnuplot(const std::string& path, const std::string& program, const PlotCanvas& canvas) {
   std::string terminal;
-  if (ends_with(path, ".svg")) {
-    terminal = fmt::format("svg size {},{} dynamic font 'sans,12' background rgb 'white'",
-                           canvas.svg_width, canvas.svg_height);
+  const bool svg = ends_with(path, ".svg");
+  if (svg) {
+    terminal = fmt::format("svg size {},{} dynamic {}font 'sans,12' background rgb 'white'",
+                           canvas.svg_width, canvas.svg_height,
+                           canvas.interactive ? "mouse standalone " : "");
   } else if (ends_with(path, ".png")) {
-    terminal = fmt::format("pngcairo size {},{} font 'sans,11' background rgb 'white'",
-                           canvas.png_width, canvas.png_height);
+    terminal = fmt::format("pngcairo size {},{} font 'sans,11' fontscale {} background rgb 'white'",
+                           canvas.png_width, canvas.png_height, canvas.png_fontscale);
   } else {
     throw ValueError("plot file " + quote(path) + " must end in .svg or .png");
   }
@@ -103,13 +117,13 @@ void write_gnuplot(const std::string& path, const std::string& program, const Pl
     }
     if (status != 0 || access(image.c_str(), F_OK) != 0) {
       // gnuplot echoes the offending line first; its last line says what was wrong.
-      std::string last = read_all(errors);
-      last.erase(last.find_last_not_of("\n ") + 1);
-      last = last.substr(last.rfind('\n') + 1);
+      const std::string last = last_line_of(errors);
       throw IoError("cannot write " + quote(path) + ": gnuplot failed" +
                     (last.empty() ? std::string() : ": " + quote(last)));
     }
-    write_file_atomically(path, read_all(image));
+    std::string drawn = read_all(image);
+    if (svg && canvas.interactive) drawn = svg_with_titles(drawn);
+    write_file_atomically(path, drawn);
   } catch (...) {
     cleanup();
     throw;

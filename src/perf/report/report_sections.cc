@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "perf/render/render.hpp"
+#include "perf/roofline/placement_cells.hpp"
 #include "tinyaccel/table.hpp"
 
 namespace tinyaccel::perf {
@@ -77,12 +78,24 @@ Table ceilings_table(const RooflineReport& roof) {
 Table kernels_table(const RooflineReport& roof) {
   Table table({"kernel", "FLOP/B", "GFLOP/s", "level", "roof GFLOP/s", "eff", "bound"});
   for (const auto& p : roof.placements) {
-    table.add_row({p.point.name, num(p.intensity, 2), num(p.gflops, 1), p.level,
-                   num(p.attainable_gflops, 1), num(100 * p.efficiency, 0) + "%",
-                   bound_name(p.bound)});
+    table.add_row({p.point.name, num(p.intensity, 2), num(p.gflops, 1), level_cell(p),
+                   num(p.attainable_gflops, 1), efficiency_cell(p), bound_name(p.bound)});
   }
   return table;
 }
+
+// Under a table of placed points: the flagged ones with their reasons, a Markdown list.
+std::string flagged_markdown(const std::vector<Placement>& points) {
+  const std::string notes = flag_notes(
+      points, "**Flagged**: above every roof they could belong to, so the efficiency (marked *) "
+              "is not one:\n\n");
+  return notes.empty() ? notes : notes + "\n";
+}
+
+constexpr const char* kLevelNote =
+    "Level: the cache the working set fits in at this thread count (L1/L2 per core, L3 "
+    "shared); *by rate*: the measured bandwidth shows a faster level it can reach served it; "
+    "*no L3 roof*: that level was not measured, the next slower one is used.\n\n";
 
 // ---- matmul ----------------------------------------------------------------------------------
 
@@ -151,10 +164,11 @@ std::string scaling_chart(const MatmulBench& m) {
 // ---- fusion ----------------------------------------------------------------------------------
 
 Table fusion_table(const FusionBench& f) {
-  Table table({"op", "size", "fused ms", "unfused ms", "speedup", "GB/s", "% copy BW"});
+  Table table({"op", "size", "fused ms", "unfused ms", "speedup", "GB/s", "level", "% roof"});
   for (const auto& row : f.rows) {
     table.add_row({row.op, row.size, num(row.fused_ms, 3), num(row.unfused_ms, 3),
-                   num(row.speedup(), 1) + "×", num(row.gbs, 1), num(row.pct_copy_bw(), 0) + "%"});
+                   num(row.speedup(), 1) + "×", num(row.gbs, 1), level_cell(row.placement),
+                   efficiency_cell(row.placement)});
   }
   return table;
 }
@@ -170,6 +184,15 @@ std::string largest_size(const FusionBench& f) {
     }
   }
   return largest;
+}
+
+// The fused kernels' flags, and where their roofs come from.
+std::string fusion_notes(const FusionBench& f) {
+  std::vector<Placement> placed;
+  for (const auto& row : f.rows) placed.push_back(row.placement);
+  return "GB/s: the op's declared bytes over the fused kernel's time; level and % roof: that "
+         "kernel placed on the roofline's roofs like every other point.\n\n" +
+         flagged_markdown(placed);
 }
 
 std::string peers_markdown(const FusionBench& f) {
@@ -193,7 +216,7 @@ Table layers_table(const ForwardProfile& p) {
     const auto& pl = l.placement;
     table.add_row({l.name, num(l.timing.median_s * 1e3, 3), num(100 * l.time_share, 1) + "%",
                    num(pl.point.cost.flops * 1e-9, 3), num(pl.intensity, 1), num(pl.gflops, 1),
-                   pl.level, num(100 * pl.efficiency, 0) + "%", l.bound, l.recommendation});
+                   level_cell(pl), efficiency_cell(pl), l.bound, l.recommendation});
   }
   return table;
 }
@@ -213,6 +236,9 @@ std::string transformer_markdown(const Report& r) {
       100 * fast.total.cv, fast.memory.parameter_bytes / 1048576.0,
       fast.memory.activation_peak_bytes / 1048576.0);
   out += layers_table(fast).markdown() + "\n";
+  std::vector<Placement> placed;
+  for (const auto& l : fast.layers) placed.push_back(l.placement);
+  out += flagged_markdown(placed);
   out += fmt::format(
       "**Naive twin vs accelerated**, both at seq {} with the same weights: naive {:.1f} ms "
       "(one pass) vs accelerated {:.2f} ms (median of {}) → **{:.0f}×**. Measured at the reduced "
@@ -234,6 +260,7 @@ std::string section_text(const Report& r, const std::string& section) {
                        dtype_name(r.matmul->dtype), r.matmul->threads, r.matmul->peak_gflops) +
            scaling_table(*r.matmul).render() + "\n";
   }
+  if (section == "cache") return cache_text(*r.cache);
   if (section == "fusion") {
     return "== fusion (fused single pass vs op-by-op with temporaries)\n" +
            fusion_table(*r.fusion).render() + "\n";
@@ -258,7 +285,7 @@ std::string section_markdown(const Report& r, const std::string& section) {
     return fmt::format("## Roofline ({}, {} threads)\n\n",
                        r.options.roofline.quick ? "quick" : "full", roof.roofs.threads) +
            ceilings_table(roof).markdown() + "\n" + image(r, "roofline", "roofline") +
-           kernels_table(roof).markdown() + "\n";
+           kernels_table(roof).markdown() + "\n" + kLevelNote + flagged_markdown(roof.placements);
   }
   if (section == "matmul") {
     return fmt::format(
@@ -269,10 +296,25 @@ std::string section_markdown(const Report& r, const std::string& section) {
            scaling_table(*r.matmul).markdown() + "\n" +
            image(r, "matmul_scaling", "matmul scaling");
   }
+  if (section == "cache") {
+    if (r.cache->rows.empty()) return "## Cache behaviour\n\nNo kernels.\n\n";
+    return fmt::format(
+               "## Cache behaviour (matmul {0}×{0}×{0}: naive vs tiled vs packed)\n\n"
+               "Hit rates per level and the bytes each level served to the one above it "
+               "(fills, and write-backs where the source sees them), counted over the kernel "
+               "alone.\n\n",
+               r.cache->rows.front().cache.kernel.n) +
+           cache_table(*r.cache).markdown() + "\n" + cache_sources(*r.cache) +
+           "The cache-aware roofline places each level's traffic under that level's roof: "
+           "the level whose point sits closest to its roof is the one that limits the kernel."
+           "\n\n" +
+           image(r, "cache_roofline", "cache-aware roofline");
+  }
   if (section == "fusion") {
     return "## Kernel fusion\n\nFused = one pass, no temporaries; unfused = the same math op by "
            "op, every intermediate materialized.\n\n" +
-           fusion_table(*r.fusion).markdown() + "\n" + peers_markdown(*r.fusion) +
+           fusion_table(*r.fusion).markdown() + "\n" + fusion_notes(*r.fusion) +
+           peers_markdown(*r.fusion) +
            image(r, "fusion", "fusion speedup");
   }
   return transformer_markdown(r);
@@ -290,6 +332,8 @@ std::vector<Chart> section_charts(const Report& r, const std::string& section) {
       charts.push_back({"matmul_scaling", "matmul scaling",
                         [program](const std::string& p) { write_gnuplot(p, program); }});
     }
+  } else if (section == "cache") {
+    if (!r.cache->rows.empty()) charts.push_back(cache_chart(r));
   } else if (section == "fusion") {
     const std::string largest = largest_size(*r.fusion);
     std::vector<std::pair<std::string, double>> bars;

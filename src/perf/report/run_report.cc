@@ -81,7 +81,9 @@ void roofline_section(const ReportOptions& o, Report& r, Run& run) {
   for (const auto& w : r.roofline->warnings) r.warnings.push_back("roofline: " + w);
 }
 
-Roofs transformer_roofs(const ReportOptions& o, const Report& r, Run& run) {
+// The roofs a later section places its points on: the roofline section's when it ran, else
+// given or quickly measured ones.
+Roofs section_roofs(const ReportOptions& o, const Report& r, Run& run) {
   if (r.roofline) return r.roofline->roofs;
   const auto& s = o.sections;
   if (s.empty() || std::find(s.begin(), s.end(), "roofline") != s.end()) {
@@ -98,7 +100,7 @@ Roofs transformer_roofs(const ReportOptions& o, const Report& r, Run& run) {
 
 void transformer_section(const ReportOptions& o, Report& r, Run& run) {
   TransformerComparison t;
-  t.roofs = transformer_roofs(o, r, run);
+  t.roofs = section_roofs(o, r, run);
   t.run = o.transformer;
   const auto& c = t.run.config;
   run.progress(fmt::format("transformer block {}/{}/{}, seq {}, accelerated: {} passes", c.d_model,
@@ -129,9 +131,15 @@ void run_section(const ReportOptions& o, Report& r, Run& run, const std::string&
   } else if (name == "matmul") {
     run.progress("matmul scaling across backends");
     r.matmul = compare_matmul_backends(run.configured(o.matmul, r.threads));
+  } else if (name == "cache") {
+    run.progress(fmt::format("cache behaviour: matmul {} on {} backends", o.cache_n,
+                             o.cache_backends.size()));
+    r.cache = perf::run_cache_section(o, section_roofs(o, r, run), r.threads, run.progress_fn());
   } else if (name == "fusion") {
     run.progress("fusion: fused vs unfused element-wise kernels");
-    r.fusion = compare_fusion(run.configured(o.fusion, r.threads));
+    FusionBenchOptions fusion = run.configured(o.fusion, r.threads);
+    if (r.roofline) fusion.roofs = r.roofline->roofs;
+    r.fusion = compare_fusion(fusion);
   } else {
     transformer_section(o, r, run);
   }
@@ -148,7 +156,7 @@ std::vector<std::string> chosen_sections(const ReportOptions& o) {
   for (const std::string& name : o.sections) {
     if (std::find(chosen.begin(), chosen.end(), name) == chosen.end()) {
       throw ValueError("unknown report section " + quote(name) +
-                       ": expected system, roofline, matmul, fusion or transformer");
+                       ": expected system, roofline, matmul, cache, fusion or transformer");
     }
   }
   return chosen;
@@ -156,7 +164,8 @@ std::vector<std::string> chosen_sections(const ReportOptions& o) {
 
 bool has_section(const Report& r, const std::string& name) {
   return (name == "system" && r.system) || (name == "roofline" && r.roofline) ||
-         (name == "matmul" && r.matmul) || (name == "fusion" && r.fusion) ||
+         (name == "matmul" && r.matmul) || (name == "cache" && r.cache) ||
+         (name == "fusion" && r.fusion) ||
          (name == "transformer" && r.transformer);
 }
 
@@ -170,8 +179,8 @@ const std::string* failure(const Report& r, const std::string& name) {
 }  // namespace
 
 const std::vector<std::string>& report_sections() {
-  static const std::vector<std::string> names = {"system", "roofline", "matmul", "fusion",
-                                                 "transformer"};
+  static const std::vector<std::string> names = {"system", "roofline", "matmul", "cache",
+                                                 "fusion", "transformer"};
   return names;
 }
 
@@ -199,6 +208,7 @@ ReportOptions default_report_options(bool quick) {
   o.transformer.profile.warmup = 2;
   o.transformer.profile.iterations = quick ? 5 : 10;
   o.naive_seq = quick ? 32 : 128;
+  o.cache_budget = quick ? 0.5 : 1.0;
   return o;
 }
 
@@ -244,6 +254,8 @@ std::string report_json(const Report& r) {
       data[name] = Json::parse(roofline_json(*r.roofline));
     } else if (name == "matmul" && r.matmul) {
       data[name] = Json::parse(matmul_bench_json(*r.matmul));
+    } else if (name == "cache" && r.cache) {
+      data[name] = Json::parse(perf::cache_json(*r.cache));
     } else if (name == "fusion" && r.fusion) {
       data[name] = Json::parse(fusion_bench_json(*r.fusion));
     } else if (name == "transformer" && r.transformer) {

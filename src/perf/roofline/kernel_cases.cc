@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "perf/support.hpp"
 #include "tinyaccel/errors.hpp"
 #include "tinyaccel/matmul.hpp"
 #include "tinyaccel/op_cases.hpp"
@@ -13,13 +14,6 @@
 
 namespace tinyaccel {
 namespace {
-
-// "4096" -> "4K", 4194304 -> "4M": short labels for tables and the plot.
-std::string count_label(int64_t n) {
-  if (n >= (1 << 20) && n % (1 << 20) == 0) return std::to_string(n >> 20) + "M";
-  if (n >= (1 << 10) && n % (1 << 10) == 0) return std::to_string(n >> 10) + "K";
-  return std::to_string(n);
-}
 
 // An element-wise op from the registry (op_cases.hpp) on (rows, cols) operands, named
 // "<op> <label>" (fused) or "<op> unfused <label>". The fused point times the out= form where
@@ -47,7 +41,7 @@ KernelCase op_case(const std::string& op, int64_t rows, int64_t cols, const std:
 
 KernelCase vector_case(const std::string& op, int64_t n, bool fused = true,
                        int64_t unfused_live_tensors = 0) {
-  return op_case(op, 1, n, count_label(n), fused, unfused_live_tensors);
+  return op_case(op, 1, n, perf::count_label(n), fused, unfused_live_tensors);
 }
 
 KernelCase rows_case(const std::string& op, int64_t rows, int64_t cols) {

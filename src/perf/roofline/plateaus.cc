@@ -124,6 +124,38 @@ std::vector<Plateau> detect_plateaus(std::vector<std::pair<int64_t, double>> cur
   return out;
 }
 
+std::vector<std::string> add_missing_cache_levels(
+    std::vector<Plateau>& memory, const std::vector<std::pair<int64_t, double>>& curve,
+    const std::vector<CacheCapacity>& caches) {
+  std::vector<std::string> added;
+  double below = 0;  // the previous cache's capacity
+  for (const CacheCapacity& c : caches) {
+    const double capacity = static_cast<double>(c.total_bytes());
+    const bool has = std::any_of(memory.begin(), memory.end(),
+                                 [&](const Plateau& p) { return p.level == c.level; });
+    if (!has) {
+      Group inside;
+      for (const auto& point : curve) {
+        const double ws = static_cast<double>(point.first);
+        if (point.second > 0 && ws > 1.5 * below && ws <= 0.75 * capacity) {
+          inside.points.push_back(point);
+        }
+      }
+      if (!inside.points.empty()) {
+        std::sort(inside.points.begin(), inside.points.end());
+        const Plateau p{c.level, inside.points.front().first, inside.points.back().first,
+                        inside.median(), static_cast<int>(inside.points.size())};
+        auto at = std::find_if(memory.begin(), memory.end(),
+                               [&](const Plateau& m) { return m.min_bytes > p.min_bytes; });
+        memory.insert(at, p);
+        added.push_back(c.level);
+      }
+    }
+    below = capacity;
+  }
+  return added;
+}
+
 std::string BandwidthSweep::name() const {
   return std::string(bandwidth_kernel_name(kind)) + (non_temporal ? "_nt" : "");
 }
@@ -150,6 +182,13 @@ const Plateau* Roofs::level_for(int64_t working_set_bytes) const {
     if (p.max_bytes >= working_set_bytes) return &p;
   }
   return memory.empty() ? nullptr : &memory.back();
+}
+
+const Plateau* Roofs::find_level(const std::string& level) const {
+  for (const auto& p : memory) {
+    if (p.level == level) return &p;
+  }
+  return nullptr;
 }
 
 }  // namespace tinyaccel

@@ -46,7 +46,10 @@ Roofs measure_roofs(DType dtype, const std::function<void(const std::string&)>& 
   roofs.sweeps.push_back(sweep);
   PlateauOptions plateaus;
   plateaus.dram_min_bytes = 2 * cache_size_bytes(3);
+  roofs.caches = cache_capacities(roofs.threads);
+  for (const CacheCapacity& c : roofs.caches) plateaus.cache_bytes.push_back(c.total_bytes());
   roofs.memory = detect_plateaus(curve, plateaus);
+  add_missing_cache_levels(roofs.memory, curve, roofs.caches);
   if (roofs.memory.empty()) {
     // A curve too noisy for plateaus (a loaded machine): one level spanning the sweep at its
     // median bandwidth, so layers can still be placed; the level name says what happened.

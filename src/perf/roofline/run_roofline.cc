@@ -103,10 +103,11 @@ void place_transformer_layers(bool quick, RooflineReport& report,
     ProfileOptions po;
     po.warmup = 1;
     po.iterations = quick ? 3 : 5;
+    po.config_label = fmt::format("seq {}", seq);
     const ForwardProfile fp = profile_forward_pass(block, randn({1, seq, 768}, 2), report.roofs, po);
     for (const LayerProfile& layer : fp.layers) {
       Placement p = layer.placement;
-      p.point.name = "block " + layer.name;
+      p.point.name = "block " + p.point.name;
       report.placements.push_back(p);
     }
     progress(fmt::format("transformer block (1x{}x768): {} layers placed, {:.3g} ms per pass", seq,
@@ -218,10 +219,8 @@ RooflineReport run_roofline(const RooflineOptions& options) {
   PlateauOptions po;
   po.dram_min_bytes = 2 * l3;
   // Private caches add up over the threads (one per core); the L3 is shared.
-  for (int level = 1; level <= 3; ++level) {
-    const int64_t size = cache_size_bytes(level);
-    if (size > 0) po.cache_bytes.push_back(level < 3 ? size * threads : size);
-  }
+  report.roofs.caches = cache_capacities(threads);
+  for (const CacheCapacity& c : report.roofs.caches) po.cache_bytes.push_back(c.total_bytes());
   report.roofs.memory = detect_plateaus(envelope, po);
   bool has_dram = false;
   for (const auto& p : report.roofs.memory) has_dram = has_dram || p.level == "DRAM";
@@ -243,6 +242,13 @@ RooflineReport run_roofline(const RooflineOptions& options) {
           "no flat DRAM plateau in the sweep (too noisy): DRAM = median of the {} sizes from {}",
           far.size(), bytes_label(dram.min_bytes)));
     }
+  }
+  for (const std::string& level :
+       add_missing_cache_levels(report.roofs.memory, envelope, report.roofs.caches)) {
+    const Plateau* p = report.roofs.find_level(level);
+    report.warnings.push_back(fmt::format(
+        "no flat {} plateau in the sweep: {} = median of the {} sizes from {} to {}", level, level,
+        p->points, bytes_label(p->min_bytes), bytes_label(p->max_bytes)));
   }
   if (report.roofs.memory.empty() && !envelope.empty()) {
     // Not one flat stretch (a short sweep on a busy machine): one roof over the whole sweep, its
@@ -290,25 +296,16 @@ RooflineReport run_roofline(const RooflineOptions& options) {
       report.placements.push_back(p);
     }
     if (options.kernels.empty()) place_transformer_layers(options.quick, report, progress);
-    std::string noisy, above;
+    std::string noisy;
     for (const auto& p : report.placements) {
       if (p.point.timing.noisy()) {
         noisy += fmt::format("{}{} {:.0f}%", noisy.empty() ? "" : ", ", p.point.name,
                              100 * p.point.timing.cv);
       }
-      if (p.efficiency > 1.05) {
-        above += fmt::format("{}{} {:.0f}%", above.empty() ? "" : ", ", p.point.name,
-                             100 * p.efficiency);
-      }
     }
     if (!noisy.empty()) {
       report.warnings.push_back("noisy kernel timings (CV): " + noisy +
                                 "; times are medians");
-    }
-    if (!above.empty()) {
-      report.warnings.push_back(
-          "above their roof (the ceiling probe was disturbed, or the working set is cached "
-          "better than its size suggests): " + above);
     }
   }
   report.elapsed_s = now_seconds() - start;

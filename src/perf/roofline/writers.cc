@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "perf/roofline/placement_cells.hpp"
 #include "perf/roofline/placement_json.hpp"
 #include "tinyaccel/roofline.hpp"
 #include "tinyaccel/table.hpp"
@@ -103,14 +104,22 @@ std::string roofline_text(const RooflineReport& r) {
   rows.clear();
   for (const auto& p : r.placements) {
     rows.push_back({p.point.name, fmt::format("{:.3g}", p.intensity),
-                    fmt::format("{:.2f}", p.gflops), fmt::format("{:.2f}", p.gbs), p.level,
-                    fmt::format("{:.1f}", p.attainable_gflops),
-                    fmt::format("{:.0f}%", 100 * p.efficiency), bound_name(p.bound),
+                    fmt::format("{:.2f}", p.gflops), fmt::format("{:.2f}", p.gbs),
+                    perf::level_cell(p), fmt::format("{:.1f}", p.attainable_gflops),
+                    perf::efficiency_cell(p), bound_name(p.bound),
                     fmt::format("{:.4g} ms", 1e3 * p.predicted_s),
                     fmt::format("{:.4g} ms", 1e3 * p.point.seconds),
                     fmt::format("{:.0f}%", 100 * p.point.timing.cv)});
   }
-  if (!rows.empty()) out += render_table(headers, rows) + "\n";
+  if (!rows.empty()) {
+    out += render_table(headers, rows);
+    out += "(level: where the working set fits at this thread count; \"by rate\": its measured "
+           "bandwidth shows a faster level served it; \"no L3 roof\": that level was not "
+           "measured, the next slower one is used)\n";
+    out += perf::flag_notes(r.placements, "above every roof they could belong to (efficiency "
+                                          "not meaningful):\n");
+    out += "\n";
+  }
   for (const auto& w : r.warnings) out += "warning: " + w + "\n";
   return out;
 }
@@ -143,6 +152,11 @@ std::string roofline_json(const RooflineReport& r) {
   Json memory = Json::array();
   for (const auto& p : r.roofs.memory) memory.push_back(plateau_json(p));
   j["memory_roofs"] = memory;
+  Json caches = Json::array();
+  for (const auto& c : r.roofs.caches) {
+    caches.push_back({{"level", c.level}, {"bytes", c.bytes}, {"instances", c.instances}});
+  }
+  j["caches"] = caches;
   Json sweeps = Json::array();
   for (const auto& sw : r.roofs.sweeps) {
     Json samples = Json::array();
@@ -194,7 +208,7 @@ std::string roofline_json(const RooflineReport& r) {
 std::string roofline_csv(const RooflineReport& r) {
   Table table({"kernel", "dtype", "flops", "bytes", "working_set_bytes", "intensity", "gflops",
                "gbs", "level", "level_gbs", "peak_gflops", "attainable_gflops", "efficiency",
-               "bound", "predicted_s", "measured_s", "min_s", "cv"});
+               "bound", "predicted_s", "measured_s", "min_s", "cv", "size_level", "flag"});
   auto g = [](double v) { return fmt::format("{:.6g}", v); };
   for (const auto& p : r.placements) {
     table.add_row({p.point.name, dtype_name(p.point.dtype), std::to_string(p.point.cost.flops),
@@ -202,7 +216,8 @@ std::string roofline_csv(const RooflineReport& r) {
                    g(p.intensity), g(p.gflops), g(p.gbs), p.level, g(p.level_gbs),
                    g(p.peak_gflops), g(p.attainable_gflops), fmt::format("{:.4f}", p.efficiency),
                    bound_name(p.bound), g(p.predicted_s), g(p.point.seconds),
-                   g(p.point.timing.min_s), fmt::format("{:.4f}", p.point.timing.cv)});
+                   g(p.point.timing.min_s), fmt::format("{:.4f}", p.point.timing.cv),
+                   p.size_level, p.flag});
   }
   return table.csv();
 }
