@@ -14,6 +14,14 @@ from ._arrays import as_array, wrap_like
 __all__ = ["TransformerBlock"]
 
 
+def _state_array(value: Any, name: str) -> np.ndarray:
+    """A parameter for the compiled core: int8 values (a quantized weight) as they are, anything
+    else as a float32 or float64 array."""
+    if isinstance(value, np.ndarray) and value.dtype == np.int8:
+        return np.ascontiguousarray(value)
+    return as_array(value, name)
+
+
 class TransformerBlock:
     """Pre-LN transformer encoder block: ``y = x + SelfAttn(LN1(x)); out = y + MLP(LN2(y))``,
     PyTorch's ``nn.TransformerEncoderLayer(d_model, nhead, dim_feedforward, activation="gelu",
@@ -44,7 +52,7 @@ class TransformerBlock:
             self._block = _native.TransformerBlock.load(os.fspath(state_dict), int(heads),
                                                         bool(causal), activation, float(eps))
         else:
-            arrays = {str(k): as_array(v, str(k)) for k, v in state_dict.items()}
+            arrays = {str(k): _state_array(v, str(k)) for k, v in state_dict.items()}
             self._block = _native.TransformerBlock(arrays, int(heads), bool(causal), activation,
                                                    float(eps))
         if precision is not None:
