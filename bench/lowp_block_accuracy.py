@@ -88,28 +88,46 @@ def worker(args):
             return y + self.linear2(torch.nn.functional.gelu(self.linear1(self.norm2(y))))
 
     explicit = Explicit().eval()
-    outputs = {}
+    mha = getattr(torch.backends, "mha", None)
+    if mha is not None and hasattr(mha, "set_fastpath_enabled"):
+        # The stock layer's fast-path check reads .weight of its Linears, a method once they
+        # are dynamically quantized.
+        mha.set_fastpath_enabled(False)
+    qd = torch.ao.quantization.quantize_dynamic
+    per_channel = torch.ao.quantization.per_channel_dynamic_qconfig
+    runs = {
+        "float32": lambda: layer(x),
+        "bf16 autocast": lambda: autocast(lambda: layer(x)),
+        "bf16 autocast, explicit block": lambda: autocast(lambda: explicit(x)),
+        "int8 dynamic (linear1, linear2)": lambda: qd(layer, {torch.nn.Linear}, torch.qint8)(x),
+        "int8 dynamic, explicit block": lambda: qd(explicit, {torch.nn.Linear}, torch.qint8)(x),
+        "int8 dynamic per-channel, explicit block":
+            lambda: qd(explicit, {torch.nn.Linear: per_channel}, torch.qint8)(x),
+    }
+
+    def autocast(f):
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            return f()
+
+    results = {}
     with torch.no_grad():
-        outputs["float32"] = layer(x)
         if not os.path.exists(os.path.join(args.out, "..", "y64.npy")):
             y64 = copy.deepcopy(explicit).double()(x.double())
             np.save(os.path.join(args.out, "..", "y64.npy"), y64.numpy())
             emulate(args, layer, x.double().numpy())
-        with torch.autocast("cpu", dtype=torch.bfloat16):
-            outputs["bf16 autocast"] = layer(x)
-            outputs["bf16 autocast, explicit block"] = explicit(x)
-        qd = torch.ao.quantization.quantize_dynamic
-        outputs["int8 dynamic (linear1, linear2)"] = qd(layer, {torch.nn.Linear}, torch.qint8)(x)
-        outputs["int8 dynamic, explicit block"] = qd(explicit, {torch.nn.Linear},
-                                                     torch.qint8)(x)
-        per_channel = torch.ao.quantization.per_channel_dynamic_qconfig
-        outputs["int8 dynamic per-channel, explicit block"] = qd(
-            explicit, {torch.nn.Linear: per_channel}, torch.qint8)(x)
-    for name, y in outputs.items():
-        np.save(os.path.join(args.out, name.replace(" ", "_").replace(",", "") + ".npy"),
-                y.float().numpy())
+        for name, run in runs.items():
+            try:
+                y = run()
+                np.save(os.path.join(args.out, file_name(name)), y.float().numpy())
+                results[name] = None
+            except Exception as e:  # a PyTorch version that cannot run it: say so in the table
+                results[name] = f"{type(e).__name__}: {str(e).splitlines()[0][:80]}"
     with open(os.path.join(args.out, "names.json"), "w") as f:
-        json.dump({"torch": torch.__version__, "outputs": list(outputs)}, f)
+        json.dump({"torch": torch.__version__, "outputs": results}, f)
+
+
+def file_name(name):
+    return name.replace(" ", "_").replace(",", "").replace("(", "").replace(")", "") + ".npy"
 
 
 def bf16(a):
@@ -154,8 +172,7 @@ def emulate(args, layer, x):
         h = gelu(lin(ln(y, p["norm2.weight"], p["norm2.bias"]), p["linear1.weight"],
                      p["linear1.bias"]))
         out = y + lin(h, p["linear2.weight"], p["linear2.bias"])
-        np.save(os.path.join(args.out, "..", "emulated_" + name.replace(" ", "_").replace(",", "")
-                             + ".npy"), out)
+        np.save(os.path.join(args.out, "..", "emulated_" + file_name(name)), out)
 
 
 def errors(y, ref):
@@ -212,19 +229,24 @@ def main():
             block = ta.nn.TransformerBlock(state, heads=args.heads, precision=precision)
             rows.append(("tinyaccel " + ta.__version__, precision, *errors(block(x), ref)))
         for out, meta in torch_runs:
-            for name in meta["outputs"]:
-                y = np.load(os.path.join(out, name.replace(" ", "_").replace(",", "") + ".npy"))
+            for name, failure in meta["outputs"].items():
+                if failure:
+                    rows.append(("torch " + meta["torch"], name, None, failure))
+                    continue
+                y = np.load(os.path.join(out, file_name(name)))
                 rows.append(("torch " + meta["torch"], name, *errors(y, ref)))
         for name in ("bf16 Linears, float32 attention", "bf16 Linears, bf16 attention"):
-            y = np.load(os.path.join(tmp, "emulated_" + name.replace(" ", "_").replace(",", "")
-                                     + ".npy"))
+            y = np.load(os.path.join(tmp, "emulated_" + file_name(name)))
             rows.append(("emulated (float64 on bf16 operands)", name, *errors(y, ref)))
     config = (f"d_model {args.d_model}, heads {args.heads}, ffn {args.ffn}, seq {args.seq}, "
               f"batch {args.batch}, seed {args.seed}")
     print(f"block output error against PyTorch's float64 block ({config})")
     print(f"{'implementation':<38} {'precision':<42} {'max rel':>10} {'mean rel':>10}")
     for impl, precision, max_rel, mean_rel in rows:
-        print(f"{impl:<38} {precision:<42} {max_rel:10.2e} {mean_rel:10.2e}")
+        if max_rel is None:
+            print(f"{impl:<38} {precision:<42} failed: {mean_rel}")
+        else:
+            print(f"{impl:<38} {precision:<42} {max_rel:10.2e} {mean_rel:10.2e}")
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"config": vars(args), "rows": [
