@@ -28,3 +28,30 @@ string(TOUPPER ${TINYACCEL_BLAS} _blas_upper)
 target_compile_definitions(tinyaccel_cblas INTERFACE TINYACCEL_BLAS_VENDOR="${TINYACCEL_BLAS}"
                            TINYACCEL_BLAS_${_blas_upper}=1)
 message(STATUS "tinyaccel: CBLAS ${TINYACCEL_BLAS}: ${TINYACCEL_CBLAS_LIBRARY}")
+
+# oneDNN (Debian's libdnnl-dev): an optional peer of the bfloat16/int8 matmul bench, linked into
+# the library for src/perf/bench/matmul_bench_onednn.cc only. Debian builds it with an OpenCL GPU
+# runtime and its package config REQUIREs OpenCL: look for OpenCL first so that a missing one
+# skips the peer instead of failing the configure. It threads with OpenMP (omp_set_num_threads).
+# Off in the Python package: a wheel must not depend on the system's oneDNN and OpenMP.
+if(TINYACCEL_PYTHON)
+  set(_onednn_default OFF)
+else()
+  set(_onednn_default ON)
+endif()
+option(TINYACCEL_ONEDNN_PEER "Compare with oneDNN's matmul in the low-precision matmul bench"
+       ${_onednn_default})
+set(TINYACCEL_HAVE_DNNL OFF)
+if(TINYACCEL_ONEDNN_PEER)
+  find_package(OpenCL QUIET)
+  if(OpenCL_FOUND)
+    find_package(dnnl CONFIG QUIET)
+  endif()
+  find_package(OpenMP QUIET COMPONENTS CXX)
+  if(dnnl_FOUND AND OpenMP_CXX_FOUND)
+    set(TINYACCEL_HAVE_DNNL ON)
+    message(STATUS "tinyaccel: bench matmul --dtype bfloat16|int8 compares with oneDNN ${dnnl_VERSION}")
+  else()
+    message(STATUS "tinyaccel: oneDNN (libdnnl-dev) not found: the low-precision bench runs without it")
+  endif()
+endif()

@@ -1,16 +1,44 @@
 // `tinyaccel bench matmul`: every matmul backend side by side on the same operands, in one run
 // (compare_matmul_backends): median time after warm-up, GFLOP/s, % of the measured FMA peak,
-// speedup over the naive loop and ratio to the BLAS library.
+// speedup over the naive loop and ratio to the BLAS library; with --dtype bfloat16 or int8, our
+// low-precision GEMMs against our float32 one, oneDNN and PyTorch.
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
 #include <iostream>
+#include <iterator>
 #include <memory>
 #include <optional>
 #include <string>
 #include <tinyaccel/bench.hpp>
+#include <tinyaccel/nn.hpp>
 #include <vector>
 
 #include "command.hpp"
 
 namespace {
+
+// oneDNN threads with OpenMP, whose idle workers spin-wait unless OMP_WAIT_POLICY=passive; on a
+// loaded machine a spinning worker holds the CPU its partner needs and every barrier costs a
+// scheduler time slice. libgomp reads the policy when it is loaded, before main(), so the
+// low-precision bench restarts itself once with the policy set (when the user has set none).
+void restart_with_passive_openmp() {
+  if (std::getenv("OMP_WAIT_POLICY") != nullptr || tinyaccel::onednn_version().empty()) return;
+  std::ifstream in("/proc/self/cmdline", std::ios::binary);
+  const std::string raw((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::vector<std::string> args;
+  for (size_t at = 0; at < raw.size();) {
+    const size_t end = raw.find('\0', at);
+    args.push_back(raw.substr(at, end - at));
+    at = end == std::string::npos ? raw.size() : end + 1;
+  }
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  if (argv.size() < 2 || setenv("OMP_WAIT_POLICY", "PASSIVE", 1) != 0) return;
+  execv("/proc/self/exe", argv.data());  // returns only on failure: then run as we are
+}
 
 struct Options {
   tinyaccel::MatmulBenchOptions bench;
@@ -32,7 +60,13 @@ tinyaccel::cli::Runner setup(CLI::App& cmd) {
                  "Rectangular problems MxKxN (A is MxK, B is KxN), or 'transformer' for "
                  "512x768x3072, 1x768x768 and 128x4096x4096")
       ->delimiter(',');
-  cmd.add_option("--dtype", opts->dtype, "float32 (f32) or float64 (f64)")->capture_default_str();
+  cmd.add_option("--dtype", opts->dtype,
+                 "float32 (f32), float64 (f64), bfloat16 (bf16) or int8: bfloat16 and int8 run "
+                 "ours against our float32, oneDNN and PyTorch")
+      ->capture_default_str();
+  cmd.add_option("--torch", opts->bench.torch,
+                 "bfloat16: the interpreter for the PyTorch peer ('none' = skip; default: "
+                 "/usr/bin/python3 and .venv/bin/python where present)");
   tinyaccel::cli::add_threads_option(cmd, opts->bench.threads,
                                    "Threads for every backend (default: TINYACCEL_NUM_THREADS, "
                                    "else all CPUs)");
@@ -59,15 +93,27 @@ tinyaccel::cli::Runner setup(CLI::App& cmd) {
       "of the run for the active ISA, dtype and thread count; 'x naive' and 'x blas' are ratios\n"
       "of medians from this run (blank where that backend was not run: never extrapolated).\n"
       "The JSON also lists the options and the problems skipped by --naive-max-gflop.\n"
+      "--dtype bfloat16|int8 (default problems 1024, 2048 and 'transformer'): our float32 and\n"
+      "low-precision GEMMs (int8 with and without the dynamic quantization of A), oneDNN's\n"
+      "matmul when the build found libdnnl-dev, and PyTorch's bfloat16 matmul in another\n"
+      "interpreter, alternating sample by sample; '% peak' is of the precision's dot-product\n"
+      "peak (vdpbf16ps, vpdpbusd) measured at the start; 'x f32' and 'x oneDNN' are ratios of\n"
+      "medians. oneDNN's OpenMP workers wait passively: the command restarts itself with\n"
+      "OMP_WAIT_POLICY=PASSIVE unless the variable is set.\n"
       "Progress goes to stderr.\n\n"
       "Examples:\n"
       "  tinyaccel bench matmul --quick\n"
       "  tinyaccel bench matmul --sizes 512,1024,2048 --backends packed,blas --threads 2\n"
       "  tinyaccel bench matmul --shapes transformer --backends packed,blas,auto\n"
-      "  tinyaccel bench matmul --dtype float64 --sizes 256,1024 --csv > f64.csv");
+      "  tinyaccel bench matmul --dtype float64 --sizes 256,1024 --csv > f64.csv\n"
+      "  tinyaccel bench matmul --dtype bfloat16 --sizes 2048 --threads 2\n"
+      "  tinyaccel bench matmul --dtype int8 --shapes transformer --backends packed");
   return [opts] {
     tinyaccel::MatmulBenchOptions bench = opts->bench;
-    bench.dtype = tinyaccel::parse_dtype(opts->dtype);
+    bench.dtype = tinyaccel::nn::parse_precision(opts->dtype);
+    if (bench.dtype == tinyaccel::DType::bf16 || bench.dtype == tinyaccel::DType::s8) {
+      restart_with_passive_openmp();
+    }
     bench.backends.clear();
     for (const std::string& name : opts->backends) {
       bench.backends.push_back(tinyaccel::parse_backend(name));

@@ -17,6 +17,7 @@ namespace {
 struct Options {
   tinyaccel::TransformerRun run;
   std::string dtype = "float32";
+  std::string precision;
   std::string activation = "gelu_erf";
   int threads = 0;
   bool naive = false;
@@ -47,7 +48,12 @@ tinyaccel::cli::Runner setup(CLI::App& cmd) {
                  "(d_model and ffn then come from the file)");
   cmd.add_option("--seed", run.seed, "Seed for random weights and input")->capture_default_str()
       ->check(tinyaccel::cli::whole_number(0, UINT64_MAX));
-  cmd.add_option("--dtype", opts->dtype, "float32 (f32) or float64 (f64)")->capture_default_str();
+  auto* dtype = cmd.add_option("--dtype", opts->dtype, "float32 (f32) or float64 (f64)")
+                    ->capture_default_str();
+  cmd.add_option("--precision", opts->precision,
+                 "Linear weights in float32, float64, bfloat16 (bf16) or int8: bfloat16 and int8 "
+                 "convert the float32 weights; LayerNorm, attention and softmax stay float32")
+      ->excludes(dtype);
   cmd.add_flag("--naive", opts->naive, "Run the naive twin (reference kernels only): slow");
   tinyaccel::cli::add_threads_option(cmd, opts->threads,
                                    "Threads (default: TINYACCEL_NUM_THREADS, else all CPUs)");
@@ -58,7 +64,7 @@ tinyaccel::cli::Runner setup(CLI::App& cmd) {
   cmd.add_option("--json", opts->json_path, "Also write the profile as JSON to this file");
   cmd.add_option("--peak-gflops", opts->peak_gflops,
                  "Place layers under this compute ceiling instead of probing it (with "
-                 "--bandwidth-gbs)")
+                 "--bandwidth-gbs; float32's: bfloat16 and int8 GEMMs still get theirs probed)")
       ->check(tinyaccel::cli::finite_number(0, false));
   cmd.add_option("--bandwidth-gbs", opts->bandwidth_gbs,
                  "Place layers under this single memory ceiling instead of probing (with "
@@ -71,18 +77,23 @@ tinyaccel::cli::Runner setup(CLI::App& cmd) {
       "bytes are the costs its kernels declare; it is placed on roofs measured at the start\n"
       "(quick FMA-peak and bandwidth probes): 'eff' is the roofline bound's time over the measured\n"
       "time. Bound is memory or compute from the layer's intensity vs the ridge point, or overhead\n"
-      "when it runs below 25% of its roof and takes under 50 us.\n"
+      "when it runs below 25% of its roof and takes under 50 us. With --precision bfloat16 or\n"
+      "int8 the Linear layers are placed under that precision's dot-product peak (vdpbf16ps,\n"
+      "vpdpbusd: probed at the start), the others under float32's ('in' column).\n"
       "total_ms (JSON) is the median of the whole timed forward passes.\n\n"
       "Examples:\n"
       "  tinyaccel profile transformer\n"
       "  tinyaccel profile transformer --seq 128 --threads 2 --json profile.json\n"
+      "  tinyaccel profile transformer --precision bf16 --threads 2\n"
+      "  tinyaccel profile transformer --precision int8 --weights layer.npz --heads 12\n"
       "  tinyaccel profile transformer --weights layer.npz --heads 12 --causal\n"
       "  tinyaccel profile transformer --naive --seq 64 --iterations 2\n"
       "  tinyaccel profile transformer --peak-gflops 230 --bandwidth-gbs 60 --seq 128") + "\n" +
              tinyaccel::cli::kOutputFilesHelp);
   return [opts] {
     auto& run = opts->run;
-    run.config.dtype = tinyaccel::parse_dtype(opts->dtype);
+    run.config.dtype = opts->precision.empty() ? tinyaccel::parse_dtype(opts->dtype)
+                                               : tinyaccel::nn::parse_precision(opts->precision);
     run.config.activation = tinyaccel::parse_activation(opts->activation);
     if (run.weights.empty()) tinyaccel::nn::validate(run.config);
     run.profile.path = opts->naive ? tinyaccel::nn::Path::naive : tinyaccel::nn::Path::accelerated;
@@ -96,13 +107,16 @@ tinyaccel::cli::Runner setup(CLI::App& cmd) {
     run.config.d_model = block.config().d_model;
     run.config.ffn = block.config().ffn;
 
+    // The float roofs; a bfloat16 or int8 block's GEMMs get their precision's roof measured by
+    // the profiler.
+    const tinyaccel::DType activations = tinyaccel::nn::activation_dtype(run.config.dtype);
     tinyaccel::Roofs roofs;
     if (given) {
-      roofs = tinyaccel::given_roofs(run.config.dtype, opts->peak_gflops, opts->bandwidth_gbs);
+      roofs = tinyaccel::given_roofs(activations, opts->peak_gflops, opts->bandwidth_gbs);
     } else {
       std::cerr << "[profile] measuring the roofs (quick probes)...\n";
       roofs = tinyaccel::measure_roofs(
-          run.config.dtype, [](const std::string& line) { std::cerr << line << "\n"; });
+          activations, [](const std::string& line) { std::cerr << line << "\n"; });
     }
     std::cerr << fmt::format("[profile] {} path: {} warm-up + {} timed passes...\n",
                              tinyaccel::nn::path_name(run.profile.path), run.profile.warmup,

@@ -5,6 +5,7 @@
 #include <iostream>
 #include <memory>
 #include <string>
+#include <tinyaccel/nn.hpp>
 #include <tinyaccel/report.hpp>
 #include <vector>
 
@@ -19,6 +20,7 @@ struct Options {
   int64_t seq = 0;        // 0: the default report's
   int64_t naive_seq = 0;  // 0: the default report's
   std::vector<std::string> sections;
+  std::vector<std::string> precisions;
   bool no_plots = false;
 };
 
@@ -38,6 +40,10 @@ tinyaccel::cli::Runner setup(CLI::App& cmd) {
                  "Run only these sections (default: all): system, roofline, matmul, cache, "
                  "fusion, transformer")
       ->delimiter(',');
+  cmd.add_option("--precisions", opts->precisions,
+                 "Also profile the transformer block with these Linear weight precisions "
+                 "(bfloat16, int8), next to float32")
+      ->delimiter(',');
   cmd.add_flag("--no-plots", opts->no_plots, "Write no charts (no gnuplot needed)");
   cmd.footer(std::string(
       "Sections, in order: machine (system info) → roofline (quick probes, kernels placed) →\n"
@@ -56,6 +62,7 @@ tinyaccel::cli::Runner setup(CLI::App& cmd) {
       "  tinyaccel report\n"
       "  tinyaccel report --quick --out /tmp/report\n"
       "  tinyaccel report --threads 2 --out report-2t\n"
+      "  tinyaccel report --sections transformer --precisions bf16,int8 --out /tmp/lowp\n"
       "  tinyaccel report --quick --sections system,fusion --no-plots --out /tmp/fusion\n"
       "  tinyaccel roofline --compare report-before report-after   # two runs compared") +
              "\n" + tinyaccel::cli::kOutputFilesHelp);
@@ -67,6 +74,9 @@ tinyaccel::cli::Runner setup(CLI::App& cmd) {
     options.plots = !opts->no_plots;
     if (opts->seq > 0) options.transformer.seq = opts->seq;
     if (opts->naive_seq > 0) options.naive_seq = opts->naive_seq;
+    for (const std::string& p : opts->precisions) {
+      options.precisions.push_back(tinyaccel::nn::parse_precision(p));
+    }
     options.progress = [](const std::string& line) { std::cerr << line << "\n"; };
     options.on_section = [](const std::string& text) { std::cout << text << std::flush; };
     return tinyaccel::run_report(options).ok() ? 0 : 1;

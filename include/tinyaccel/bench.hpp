@@ -1,4 +1,5 @@
-// Side-by-side benchmarks, as data: every matmul backend on the same operands, and every fused
+// Side-by-side benchmarks, as data: every matmul backend on the same operands (float32/float64),
+// our bfloat16 and int8 GEMMs against our float32 one, oneDNN and PyTorch, and every fused
 // element-wise op against its unfused twin (and PyTorch). The front ends (the CLI's `bench`
 // commands, the report, Python) run these and render the results with the writers below, so
 // they never disagree. Times are medians of measure_latency samples (timing.hpp); every rate is
@@ -22,6 +23,29 @@ namespace tinyaccel {
 
 using ProgressFn = std::function<void(const std::string&)>;
 
+// ---- the peak of a GEMM precision ---------------------------------------------------------------
+
+// The multiply-accumulate instruction the active tier's GEMM of `dtype` is built on and its
+// measured throughput: 16 independent chains of it per thread on register operands, `threads`
+// pinned threads, about `seconds`, the best repeat (as probe_peak measures the FMA peak).
+//   float32  — probe_peak at active_isa(): vfmadd231ps, 2 FLOPs per lane;
+//   bfloat16 — vdpbf16ps zmm (AVX512_BF16), 2 products = 4 FLOPs per 32-bit lane; on the other
+//              tiers the bfloat16 GEMM runs the float32 kernels, so its peak is float32's;
+//   int8     — vpdpbusd zmm (AVX512_VNNI), 4 products = 8 operations per 32-bit lane; other
+//              tiers: not measured (gops 0, `note` says why).
+// ValueError for another dtype or threads < 1.
+struct DotPeak {
+  DType dtype = DType::f32;
+  std::string instruction;  // e.g. "vdpbf16ps zmm"; empty when not measured
+  double gops = 0;          // G(FL)OP/s; 0 when not measured
+  ProbeStats stats;
+  std::string note;         // why not measured, or what stands in for the instruction
+};
+DotPeak probe_dot_peak(DType dtype, int threads, double seconds = 0.2);
+// The peak as a compute roof for placing `dtype` layers ({active_isa(), dtype, threads, stats});
+// nullopt when not measured.
+std::optional<ComputeRoof> dot_peak_roof(const DotPeak& peak, int threads);
+
 // ---- matmul backends ---------------------------------------------------------------------------
 
 // One problem: A is (m, k), B is (k, n).
@@ -37,12 +61,28 @@ std::vector<MatmulShape> parse_matmul_shapes(const std::string& text);
 // A BERT-base block's GEMMs: 512x768x3072 (MLP), 1x768x768 (one token), 128x4096x4096.
 std::vector<MatmulShape> transformer_matmul_shapes();
 
+// float32 and float64 compare the chosen backends. bfloat16 and int8 (DType::s8) compare, on the
+// same operands, alternating sample by sample so that load on a shared machine hits them alike:
+//   packed float32   our float32 GEMM (the baseline of "x f32")
+//   packed bfloat16  fused_gemm of bfloat16 A and B into float32 C;
+//   packed int8      linear() of already quantized rows (A = QuantizedRows of a float32 A) by a
+//                    QuantizedWeight (B = Wᵀ, W quantized per channel), float32 out;
+//   int8 linear      linear() of the float32 A by the QuantizedWeight: with the dynamic
+//                    quantization of A's rows, what a quantized Linear layer costs;
+//   naive            the reference twin (within naive_max_gflop, when "naive" is in backends);
+//   oneDNN           its matmul primitive on the same operands (bfloat16: A, B plain, f32 out;
+//                    int8: u8 A × s8 Wᵀ → s32, no dequantization), created once per problem,
+//                    when the library was built with it (onednn_version());
+//   torch            PyTorch's bfloat16 torch.matmul in another interpreter (`torch`), timed
+//                    there between our samples (bench/peers/torch_matmul.py).
+// Peers that cannot run are listed in MatmulBench::notes, never dropped silently.
 struct MatmulBenchOptions {
   // Problems: squares N×N×N, then `shapes`. Both empty: 64 128 256 512 1024 2048 (quick: 64 256
-  // 512 1024 and 1x768x768).
+  // 512 1024 and 1x768x768); bfloat16 and int8: 1024 2048 and transformer_matmul_shapes()
+  // (quick: 512 and 1x768x768).
   std::vector<int64_t> sizes;
   std::vector<MatmulShape> shapes;
-  DType dtype = DType::f32;
+  DType dtype = DType::f32;  // float32, float64, bfloat16 or int8 (DType::s8)
   int threads = 0;  // > 0: the thread count for the run (restored after); 0: num_threads()
   std::vector<Backend> backends = {Backend::naive, Backend::tiled, Backend::packed, Backend::blas};
   int repeats = 5;  // minimum timed samples per backend and problem (quick: at most 3)
@@ -50,17 +90,27 @@ struct MatmulBenchOptions {
   // naive and tiled run only where one call is at most this many GFLOP (default 2.5; quick
   // 0.04); skipped problems are listed, never extrapolated.
   std::optional<double> naive_max_gflop;
+  // bfloat16: the PyTorch peer's interpreters, as FusionBenchOptions::torch ("" = Debian's
+  // /usr/bin/python3 and .venv/bin/python where present, "none" = skip, else that one), and
+  // its script (empty: bench/peers/torch_matmul.py, looked for as the fusion peer's is).
+  std::string torch;
+  std::string torch_script;
   ProgressFn progress;  // one line per measurement; nullptr: silent
 };
 
 struct MatmulBenchRow {
   MatmulShape shape;
-  Backend backend = Backend::automatic;
+  Backend backend = Backend::automatic;  // ours: the backend it ran on
+  std::string name;  // the implementation: backend_name(backend), or (bfloat16, int8) as listed
+                     // above, e.g. "packed float32", "oneDNN 2.6.3", "torch 2.15.0"
+  DType dtype = DType::f32;  // the precision it multiplies in
   Timing timing;
-  double gflops = 0;                       // 2·m·n·k / median
-  double pct_peak = 0;                     // of the FMA peak measured at the start of the run
+  double gflops = 0;    // 2·m·n·k / median: G(FL)OP/s (int8: GOP/s)
+  double pct_peak = 0;  // of its precision's peak measured at the start of the run
   std::optional<double> speedup_vs_naive;  // naive median / this median, when naive ran
   std::optional<double> ratio_vs_blas;     // blas median / this median, when blas ran
+  std::optional<double> ratio_vs_f32;      // packed float32 median / this (bfloat16, int8)
+  std::optional<double> ratio_vs_onednn;   // oneDNN median / this, for ours (bfloat16, int8)
 };
 
 struct MatmulBenchSkip {
@@ -73,7 +123,10 @@ struct MatmulBench {
   DType dtype = DType::f32;
   int threads = 1;
   Isa isa = Isa::scalar;
-  double peak_gflops = 0;  // measured FMA peak at isa, dtype, threads
+  double peak_gflops = 0;  // measured FMA peak at isa, dtype, threads; bfloat16, int8: DotPeak
+  std::string peak_instruction;  // what peak_gflops is the peak of
+  double f32_peak_gflops = 0;    // bfloat16, int8: the float32 FMA peak (the float32 row's)
+  std::string kernels;           // bfloat16, int8: our micro-kernel and its blocking
   std::string blas;        // blas_info().config
   std::vector<MatmulShape> problems;
   int repeats = 0;
@@ -81,14 +134,22 @@ struct MatmulBench {
   bool quick = false;
   std::vector<MatmulBenchRow> results;  // problem by problem, backends in the order asked
   std::vector<MatmulBenchSkip> skipped;
+  std::vector<std::string> notes;  // peers that did not run and why; how the peers were run
   // A result above the probed peak: the peak probe was disturbed, '% peak' is unreliable.
   bool peak_disturbed() const;
 };
 
 // Multiplies the same seeded operands into a preallocated C (fused_gemm, trivial epilogue) with
 // each backend: warm-up call, then samples until ~0.3 s (quick 0.1 s); a call over a second gets
-// at most 3 samples. ValueError for an empty problem list or backend list.
+// at most 3 samples. bfloat16 and int8: every implementation once for warm-up, then rounds of
+// one sample each (a sample = enough calls for ~2 ms), at least `repeats` rounds and up to
+// ~0.3 s of each (at most 200 rounds; quick: 0.05 s, 20 rounds). ValueError for an empty problem list or backend list, or for a
+// backend that has no kernels of the dtype (tiled, blas with bfloat16 and int8).
 MatmulBench compare_matmul_backends(const MatmulBenchOptions& options);
+
+// "oneDNN 2.6.3" when the library was built with oneDNN (Debian's libdnnl-dev, found at
+// configure time) as the low-precision bench's peer; empty otherwise.
+std::string onednn_version();
 
 std::string matmul_bench_json(const MatmulBench& bench);  // every number, options, metadata
 std::string matmul_bench_text(const MatmulBench& bench);  // header lines + table (people)

@@ -99,6 +99,14 @@ OpCost linear_cost(const Shape& x, const Shape& weight, bool bias, Activation ac
 Tensor linear(const Tensor& x, const QuantizedWeight& weight,
               const std::optional<Tensor>& bias = std::nullopt, Activation act = Activation::none);
 
+// The same product of rows quantized beforehand (quantize_rows of a float32 (rows, in_features)
+// x): result float32 (rows, out_features), the same bits as linear(x, weight, bias, act). For
+// quantizing once and multiplying many times, and for timing the int8 GEMM on its own.
+// ShapeError when x.values is not (rows, in_features) with x.scales (rows,); DTypeError unless
+// uint8 codes and float32 scales.
+Tensor linear(const QuantizedRows& x, const QuantizedWeight& weight,
+              const std::optional<Tensor>& bias = std::nullopt, Activation act = Activation::none);
+
 namespace naive {
 // The reference of the quantized linear: naive::quantize_rows, int64 sums, the same float32
 // steps.

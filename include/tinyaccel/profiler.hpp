@@ -80,7 +80,8 @@ struct LayerProfile {
 struct ForwardProfile {
   std::string model;
   Shape input_shape;
-  DType dtype = DType::f32;
+  DType dtype = DType::f32;      // the input's (the activations')
+  DType precision = DType::f32;  // the model's Linear weights (Module::weight_dtype())
   nn::Path path = nn::Path::accelerated;
   int threads = 1;
   Timing total;             // whole forward pass (the same passes the layers are timed in)
@@ -95,7 +96,9 @@ struct ForwardProfile {
 // Runs warmup + iterations forward passes with a recorder installed: times each pass as a whole
 // and each layer through its scoped timer, reads the allocator's accounting during the first pass
 // (memory), and places each layer on `roofs` (roofline.hpp's place()) with the cost the model
-// declares for it. Costs warmup + iterations forward passes, nothing more (the naive twin at
+// declares for it, under the compute roof of the precision it declares (LayerCost::dtype): a
+// bfloat16 or int8 layer whose roof `roofs` lacks gets one measured first (probe_dot_peak,
+// bench.hpp, 0.1 s at num_threads()). Costs warmup + iterations forward passes, nothing more (the naive twin at
 // full size takes seconds per pass).
 // ValueError when a recorded scope has no declared cost or the reverse (the model's
 // layer_costs and its scopes disagree), or when iterations < 1.
@@ -112,7 +115,7 @@ std::string recommend(const LayerProfile& layer);
 // ---- the transformer block, profiled (what `tinyaccel profile transformer` and the report run)
 
 struct TransformerRun {
-  nn::TransformerConfig config;
+  nn::TransformerConfig config;  // config.dtype: the Linear weights' precision
   int64_t seq = 512;
   int64_t batch = 1;
   std::string weights;  // .npz with PyTorch names; empty: seeded-random weights
@@ -120,7 +123,8 @@ struct TransformerRun {
   ProfileOptions profile;  // its `path` picks the accelerated block or the naive twin
 };
 
-// The block the run describes (weights loaded and converted to config.dtype, or seeded).
+// The block the run describes (weights loaded and converted to config.dtype, or seeded; a
+// bfloat16 or int8 block is the float32 one converted with TransformerBlock::to).
 // ValueError when seq or batch < 1; the loader's errors for bad weights.
 nn::TransformerBlock make_block(const TransformerRun& run);
 

@@ -42,6 +42,11 @@ struct ReportOptions {
   CacheOptions cache;
   double cache_budget = 1.0;
   TransformerRun transformer;  // the accelerated profile
+  // Linear weight precisions (bfloat16, int8) the transformer section also profiles, same
+  // configuration and input, each next to the float32 block: total, speed-up, per-layer table.
+  // Empty (the default) keeps the report's time as it was; each adds about as many passes as
+  // the accelerated profile.
+  std::vector<DType> precisions;
   // The naive-vs-accelerated comparison runs both paths at this sequence length (the naive twin
   // for one timed pass; it takes seconds per pass at 512), the accelerated one for
   // `naive_comparison_iterations` passes. Ratios are never extrapolated.
@@ -85,6 +90,8 @@ struct TransformerComparison {
   TransformerRun small_run, naive_run;
   ForwardProfile small_accelerated, naive;
   double speedup() const;  // naive / small_accelerated, medians of whole passes
+  // ReportOptions::precisions, in order: the run (run with config.dtype set) and its profile.
+  std::vector<std::pair<TransformerRun, ForwardProfile>> precisions;
 };
 
 struct Report {

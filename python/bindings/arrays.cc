@@ -10,11 +10,12 @@ namespace {
 DType dtype_of_array(nb::dlpack::dtype t, const char* arg) {
   if (t == nb::dtype<float>()) return DType::f32;
   if (t == nb::dtype<double>()) return DType::f64;
+  if (t == nb::dtype<int8_t>()) return DType::s8;  // a quantized weight's values
   static const char* const kCodes[] = {"int", "uint", "float", "opaque", "bfloat", "complex",
                                        "bool"};
   const std::string code = t.code < 7 ? kCodes[t.code] : "code " + std::to_string(t.code);
   throw DTypeError(std::string(arg) + ": unsupported dtype " + code + std::to_string(t.bits) +
-                   ": expected float32 or float64");
+                   ": expected float32 or float64 (int8 for quantized weights)");
 }
 
 // A contiguous copy of a layout with negative strides (element strides, any sign).

@@ -1,7 +1,8 @@
 // Arrays across the boundary, without copies where the layout allows:
 //   in   any object nanobind reads as a CPU ndarray (NumPy through the buffer protocol or
-//        DLPack, PyTorch through __dlpack__) of float32/float64 becomes a Tensor viewing the
-//        same memory; the view borrows it, so it must not outlive the call that made it.
+//        DLPack, PyTorch through __dlpack__) of float32/float64 (int8: quantized weights)
+//        becomes a Tensor viewing the same memory; the view borrows it, so it must not
+//        outlive the call that made it.
 //        Negative strides (x[::-1]) are copied, as Tensor strides are >= 0.
 //   out  a Tensor becomes a NumPy array over the tensor's own buffer; the array's base keeps the
 //        tensor's storage alive, so the result outlives everything that made it.

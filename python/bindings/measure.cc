@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include <tinyaccel/bench.hpp>
+#include <tinyaccel/nn.hpp>
 #include <tinyaccel/report.hpp>
 #include <tinyaccel/roofline.hpp>
 
@@ -24,7 +25,7 @@ void bind_measure(nb::module_& m) {
                                       const std::vector<std::string>& backends,
                                       const std::string& dtype, int threads, int repeats,
                                       bool quick, std::optional<double> naive_max_gflop,
-                                      bool verbose) {
+                                      const std::string& torch, bool verbose) {
     MatmulBenchOptions o;
     o.sizes = sizes;
     for (const std::string& s : shapes) {
@@ -32,15 +33,16 @@ void bind_measure(nb::module_& m) {
     }
     o.backends.clear();
     for (const std::string& b : backends) o.backends.push_back(parse_backend(b));
-    o.dtype = parse_dtype(dtype);
+    o.dtype = nn::parse_precision(dtype);
     o.threads = threads;
     o.repeats = repeats;
     o.quick = quick;
     o.naive_max_gflop = naive_max_gflop;
+    o.torch = torch;
     o.progress = progress_to_stderr(verbose);
     return released([&] { return matmul_bench_json(compare_matmul_backends(o)); });
   }, "sizes"_a, "shapes"_a, "backends"_a, "dtype"_a, "threads"_a, "repeats"_a, "quick"_a,
-     "naive_max_gflop"_a.none(), "verbose"_a);
+     "naive_max_gflop"_a.none(), "torch"_a, "verbose"_a);
 
   m.def("compare_fusion", [](const std::vector<std::string>& sizes,
                              const std::vector<std::string>& ops, const std::string& dtype,
@@ -66,15 +68,17 @@ void bind_measure(nb::module_& m) {
   }, "dtype"_a = "float32", "verbose"_a = false);
 
   m.def("run_report", [](const std::string& out_dir, bool quick, int threads,
-                         const std::vector<std::string>& sections, bool plots, bool verbose) {
+                         const std::vector<std::string>& sections, bool plots,
+                         const std::vector<std::string>& precisions, bool verbose) {
     ReportOptions o = default_report_options(quick);
     o.out_dir = out_dir;
     o.threads = threads;
     o.sections = sections;
     o.plots = plots;
+    for (const std::string& p : precisions) o.precisions.push_back(nn::parse_precision(p));
     o.progress = progress_to_stderr(verbose);
     return released([&] { return report_json(run_report(o)); });
-  }, "out_dir"_a, "quick"_a, "threads"_a, "sections"_a, "plots"_a, "verbose"_a);
+  }, "out_dir"_a, "quick"_a, "threads"_a, "sections"_a, "plots"_a, "precisions"_a, "verbose"_a);
 }
 
 }  // namespace tinyaccel::python

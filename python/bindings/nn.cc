@@ -49,13 +49,16 @@ void bind_nn(nb::module_& m) {
         for (const auto& [name, array] : state) owned[name] = borrow(array, name.c_str()).clone();
         new (self) TransformerBlock(owned, config_of(heads, causal, activation, eps));
       }, "state"_a, "heads"_a, "causal"_a = false, "activation"_a = "gelu_erf", "eps"_a = 1e-5)
+      .def("to", [](const TransformerBlock& b, const std::string& precision) {
+        return b.to(nn::parse_precision(precision));
+      }, "precision"_a)
       .def_static("random", [](int64_t d_model, int64_t heads, int64_t ffn, uint64_t seed,
                                bool causal, const std::string& activation, double eps,
                                const std::string& dtype) {
         nn::TransformerConfig c = config_of(heads, causal, activation, eps);
         c.d_model = d_model;
         c.ffn = ffn;
-        c.dtype = parse_dtype(dtype);
+        c.dtype = nn::parse_precision(dtype);
         nn::validate(c);
         return TransformerBlock(c, seed);
       }, "d_model"_a = 768, "heads"_a = 12, "ffn"_a = 3072, "seed"_a = 0, "causal"_a = false,
@@ -80,7 +83,8 @@ void bind_nn(nb::module_& m) {
       .def("layer_costs", [](const TransformerBlock& b, const Shape& input) {
         nb::list out;
         for (const nn::LayerCost& l : b.layer_costs(input)) {
-          out.append(nb::make_tuple(l.name, l.cost.flops, l.cost.bytes, l.working_set_bytes));
+          out.append(nb::make_tuple(l.name, l.cost.flops, l.cost.bytes, l.working_set_bytes,
+                                    std::string(dtype_name(l.dtype))));
         }
         return out;
       }, "input_shape"_a)
@@ -111,6 +115,9 @@ void bind_nn(nb::module_& m) {
       .def_prop_ro("causal", [](const TransformerBlock& b) { return b.config().causal; })
       .def_prop_ro("dtype", [](const TransformerBlock& b) {
         return std::string(dtype_name(b.dtype()));
+      })
+      .def_prop_ro("precision", [](const TransformerBlock& b) {
+        return std::string(dtype_name(b.weight_dtype()));
       });
 }
 

@@ -17,7 +17,7 @@ def compare_matmul_backends(sizes: Sequence[int] = (), shapes: Sequence[str] = (
                             backends: Sequence[str] = ("naive", "tiled", "packed", "blas"),
                             dtype: str = "float32", threads: Optional[int] = None,
                             repeats: int = 5, quick: bool = False,
-                            naive_max_gflop: Optional[float] = None,
+                            naive_max_gflop: Optional[float] = None, torch: str = "",
                             verbose: bool = False) -> Dict[str, Any]:
     """Every matmul backend on the same operands in one run (``tinyaccel bench matmul``).
 
@@ -26,10 +26,18 @@ def compare_matmul_backends(sizes: Sequence[int] = (), shapes: Sequence[str] = (
     peak measured at the start, speedup over naive and ratio to BLAS where those ran. naive and
     tiled run only up to ``naive_max_gflop`` per call (skipped ones are listed, never
     extrapolated).
+
+    dtype "bfloat16" or "int8": our float32 GEMM, ours in that precision (int8 also with the
+    dynamic quantization of A: "int8 linear"), the naive twin if asked for, oneDNN's matmul when
+    the library was built with it, and (bfloat16) PyTorch's matmul run by ``torch`` ("" =
+    /usr/bin/python3 and .venv/bin/python where present, "none" = skip), alternating sample by
+    sample. Rows then carry "implementation", G(FL)OP/s, % of the precision's dot-product peak
+    ("peak_instruction"), "ratio_vs_f32" and "ratio_vs_onednn"; "notes" says which peers did not
+    run and why. Default problems: 1024, 2048 and "transformer" (quick: 512 and 1x768x768).
     """
     return json.loads(_native.compare_matmul_backends(
         list(sizes), list(shapes), list(backends), dtype, threads or 0, repeats, quick,
-        naive_max_gflop, verbose))
+        naive_max_gflop, torch, verbose))
 
 
 def compare_fusion(sizes: Sequence[str] = (), ops: Sequence[str] = (), *,
@@ -57,10 +65,11 @@ def measure_roofs(dtype: str = "float32", verbose: bool = False) -> Roofline:
 
 def run_report(out_dir: str = "report", *, quick: bool = False, threads: Optional[int] = None,
                sections: Sequence[str] = (), plots: bool = True,
-               verbose: bool = True) -> Dict[str, Any]:
+               precisions: Sequence[str] = (), verbose: bool = True) -> Dict[str, Any]:
     """``tinyaccel report``: machine, roofline, matmul backends, fusion, transformer block
     (accelerated vs naive) into ``out_dir`` (summary.md, report.json, charts). sections: a subset
-    of system roofline matmul fusion transformer (default all). Returns report.json's contents;
-    a section that failed is listed under "failed" and the others still ran."""
+    of system roofline matmul fusion transformer (default all); precisions: Linear weight
+    precisions ("bfloat16", "int8") the transformer section also profiles. Returns report.json's
+    contents; a section that failed is listed under "failed" and the others still ran."""
     return json.loads(_native.run_report(str(out_dir), quick, threads or 0, list(sections),
-                                         plots, verbose))
+                                         plots, list(precisions), verbose))

@@ -20,20 +20,25 @@ void check_heads(int64_t d_model, int64_t heads) {
   }
 }
 
-Linear seeded_in_proj(int64_t d, uint64_t seed, DType dtype) {
+// Seeded weights are drawn in the activations' dtype and converted to the precision.
+Linear seeded_in_proj(int64_t d, uint64_t seed, DType precision) {
   check_heads(d, 1);
   // MultiheadAttention._reset_parameters: xavier_uniform_ on the (3d, d) in_proj_weight
   // (bound √(6 / (fan_in + fan_out)) = √(6 / 4d)), zero in_proj_bias.
+  const DType act = activation_dtype(precision);
   const double bound = std::sqrt(6.0 / (4.0 * static_cast<double>(d)));
-  return Linear(detail::uniform({3 * d, d}, bound, seed, dtype), Tensor({3 * d}, dtype),
-                Activation::none, "in_proj");
+  return Linear(detail::uniform({3 * d, d}, bound, seed, act), Tensor({3 * d}, act),
+                Activation::none, "in_proj")
+      .to(precision);
 }
 
-Linear seeded_out_proj(int64_t d, uint64_t seed, DType dtype) {
+Linear seeded_out_proj(int64_t d, uint64_t seed, DType precision) {
   // out_proj keeps nn.Linear's weight init; _reset_parameters zeroes its bias.
+  const DType act = activation_dtype(precision);
   const double bound = 1.0 / std::sqrt(static_cast<double>(d));
-  return Linear(detail::uniform({d, d}, bound, seed, dtype), Tensor({d}, dtype), Activation::none,
-                "out_proj");
+  return Linear(detail::uniform({d, d}, bound, seed, act), Tensor({d}, act), Activation::none,
+                "out_proj")
+      .to(precision);
 }
 
 Linear in_proj_from(const StateDict& state, const std::string& prefix) {
@@ -48,20 +53,18 @@ Linear in_proj_from(const StateDict& state, const std::string& prefix) {
       [&] {
         std::vector<std::string> names;
         for (const auto& n : kAttentionNames) names.push_back(prefix + n);
-        return names;
+        return detail::with_scales(state, names,
+                                   {prefix + "in_proj_weight", prefix + "out_proj.weight"});
       }(),
       "attention");
-  const Tensor w = detail::take(state, prefix, "in_proj_weight", {-1, -1});
-  const int64_t d = w.size(1);
-  detail::expect_shape(w, {3 * d, d}, prefix + "in_proj_weight");
-  return Linear(w, detail::take(state, prefix, "in_proj_bias", {3 * d}), Activation::none,
-                prefix + "in_proj");
+  const int64_t d = detail::take(state, prefix, "in_proj_weight", {-1, -1}).size(1);
+  return detail::take_linear(state, prefix, "in_proj_weight", "in_proj_bias", {3 * d, d},
+                             Activation::none, "in_proj");
 }
 
 Linear out_proj_from(const StateDict& state, const std::string& prefix, int64_t d) {
-  return Linear(detail::take(state, prefix, "out_proj.weight", {d, d}),
-                detail::take(state, prefix, "out_proj.bias", {d}), Activation::none,
-                prefix + "out_proj");
+  return detail::take_linear(state, prefix, "out_proj.weight", "out_proj.bias", {d, d},
+                             Activation::none, "out_proj");
 }
 
 }  // namespace
@@ -82,9 +85,16 @@ MultiHeadAttention::MultiHeadAttention(const StateDict& state, int64_t heads, bo
       heads_(heads),
       causal_(causal) {
   check_heads(d_model(), heads);
-  if (in_proj_.dtype() != out_proj_.dtype()) {
+  if (in_proj_.weight_dtype() != out_proj_.weight_dtype()) {
     throw DTypeError(prefix + "in_proj_weight and " + prefix + "out_proj.weight differ in dtype");
   }
+}
+
+MultiHeadAttention MultiHeadAttention::to(DType precision) const {
+  MultiHeadAttention out = *this;
+  out.in_proj_ = in_proj_.to(precision);
+  out.out_proj_ = out_proj_.to(precision);
+  return out;
 }
 
 void MultiHeadAttention::check_input(const Tensor& x) const {
@@ -152,11 +162,13 @@ std::vector<LayerCost> attention_costs(const Linear& in_proj, const Linear& out_
   const int64_t b = input[0], s = input[1], hd = input[2] / heads;
   const DType dt = in_proj.dtype();
   std::vector<LayerCost> out;
-  auto push = [&](const char* name, OpCost c) { out.push_back({name, c, c.bytes}); };
-  push("in_proj", in_proj.cost(input));
+  auto push = [&](const char* name, OpCost c, DType precision) {
+    out.push_back({name, c, c.bytes, precision});
+  };
+  push("in_proj", in_proj.cost(input), in_proj.weight_dtype());
   const Shape heads_shape = {b, heads, s, hd};
-  push("attention", attention_cost(heads_shape, heads_shape, heads_shape, dt, causal));
-  push("out_proj", out_proj.cost(input, add));
+  push("attention", attention_cost(heads_shape, heads_shape, heads_shape, dt, causal), dt);
+  push("out_proj", out_proj.cost(input, add), out_proj.weight_dtype());
   return out;
 }
 
@@ -171,10 +183,10 @@ std::vector<LayerCost> MultiHeadAttention::layer_costs_add(const Shape& input) c
 }
 
 StateDict MultiHeadAttention::state_dict() const {
-  return {{"in_proj_weight", in_proj_.weight()},
-          {"in_proj_bias", *in_proj_.bias()},
-          {"out_proj.weight", out_proj_.weight()},
-          {"out_proj.bias", *out_proj_.bias()}};
+  StateDict s;
+  for (const auto& [k, v] : in_proj_.state_dict()) s.emplace("in_proj_" + k, v);
+  for (const auto& [k, v] : out_proj_.state_dict()) s.emplace("out_proj." + k, v);
+  return s;
 }
 
 }  // namespace tinyaccel::nn

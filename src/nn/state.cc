@@ -9,6 +9,27 @@ namespace tinyaccel::nn {
 
 const char* path_name(Path path) { return path == Path::naive ? "naive" : "accelerated"; }
 
+DType parse_precision(const std::string& name) {
+  if (name == "float32" || name == "f32") return DType::f32;
+  if (name == "float64" || name == "f64") return DType::f64;
+  if (name == "bfloat16" || name == "bf16") return DType::bf16;
+  if (name == "int8" || name == "s8") return DType::s8;
+  throw ValueError("unknown precision " + quote(name) +
+                   ": expected float32 (f32), float64 (f64), bfloat16 (bf16) or int8 (s8)");
+}
+
+DType activation_dtype(DType precision) {
+  switch (precision) {
+    case DType::f64: return DType::f64;
+    case DType::f32:
+    case DType::bf16:
+    case DType::s8: return DType::f32;
+    default: break;
+  }
+  throw DTypeError(std::string("unsupported weight precision ") + dtype_name(precision) +
+                   " (the nn modules take float32, float64, bfloat16 or int8 weights)");
+}
+
 int64_t Module::parameter_count() const {
   int64_t n = 0;
   for (const auto& [name, t] : state_dict()) n += t.numel();
@@ -73,11 +94,37 @@ Tensor take(const StateDict& state, const std::string& prefix, const std::string
   return it->second;
 }
 
+std::string scale_name(const std::string& weight_key) { return weight_key + "_scale"; }
+
+std::vector<std::string> with_scales(const StateDict& state, std::vector<std::string> names,
+                                     const std::vector<std::string>& weights) {
+  for (const auto& w : weights) {
+    const auto it = state.find(w);
+    if (it != state.end() && it->second.dtype() == DType::s8) names.push_back(scale_name(w));
+  }
+  return names;
+}
+
+Linear take_linear(const StateDict& state, const std::string& prefix, const std::string& weight,
+                   const std::string& bias, const Shape& weight_shape, Activation activation,
+                   const std::string& label) {
+  const Tensor w = take(state, prefix, weight, weight_shape);
+  const Tensor b = take(state, prefix, bias, {w.size(0)});
+  if (w.dtype() != DType::s8) return Linear(w, b, activation, prefix + label);
+  const std::string key = scale_name(prefix + weight);
+  if (!state.count(key)) {
+    throw ValueError(prefix + weight + " is int8 but " + key + " (its per-channel scales) is " +
+                     "missing");
+  }
+  const Tensor scales = take(state, "", key, {w.size(0)});
+  return Linear(QuantizedWeight(w, scales), b, activation, prefix + label);
+}
+
 void expect_compute_dtype(DType dtype, const std::string& module) {
   if (dtype != DType::f32 && dtype != DType::f64) {
     throw DTypeError(module + ": unsupported dtype " + dtype_name(dtype) +
-                     " (the nn modules compute in float32 or float64; for a bfloat16 or int8 "
-                     "layer call tinyaccel::linear with bfloat16 or quantized weights)");
+                     " (it computes in float32 or float64; only Linear weights, and the modules "
+                     "built on them, take bfloat16 or int8)");
   }
 }
 

@@ -20,11 +20,26 @@ void check_names(const StateDict& state, const std::vector<std::string>& expecte
 Tensor take(const StateDict& state, const std::string& prefix, const std::string& name,
             const Shape& shape);
 
+// The key of the float32 per-channel scales that go with an int8 Linear weight's key.
+std::string scale_name(const std::string& weight_key);
+
+// `names` plus scale_name(w) for every w in `weights` that `state` holds as int8 (so that
+// check_names asks for the scales of int8 weights and reports any other scale as unexpected).
+std::vector<std::string> with_scales(const StateDict& state, std::vector<std::string> names,
+                                     const std::vector<std::string>& weights);
+
+// The Linear of state[prefix + weight] (shape as `take` checks it) and state[prefix + bias]:
+// float and bfloat16 weights as they are, int8 ones with their scales (ValueError naming the
+// scales when they are missing). Errors name prefix + label.
+Linear take_linear(const StateDict& state, const std::string& prefix, const std::string& weight,
+                   const std::string& bias, const Shape& weight_shape, Activation activation,
+                   const std::string& label);
+
 // ShapeError naming `what` when t's shape differs from `shape` (-1 matches any size).
 void expect_shape(const Tensor& t, const Shape& shape, const std::string& what);
 
-// DTypeError naming the module unless dtype is float32 or float64 (the dtypes the modules
-// compute in; bfloat16 and int8 layers are tinyaccel::linear calls for now).
+// DTypeError naming the module unless dtype is float32 or float64 (the dtypes LayerNorm, GELU and
+// the activations between layers compute in; only Linear weights take bfloat16 and int8).
 void expect_compute_dtype(DType dtype, const std::string& module);
 
 // DTypeError naming the module when x's dtype differs from the parameters'.

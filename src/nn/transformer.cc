@@ -1,4 +1,5 @@
 // The MLP and the pre-LN transformer block, plus loading/saving PyTorch-named weights.
+#include <algorithm>
 #include <climits>
 #include <cmath>
 #include <initializer_list>
@@ -28,8 +29,8 @@ StateDict with_prefix(const StateDict& state, const std::string& prefix) {
 
 Linear linear_from(const StateDict& state, const std::string& prefix, const std::string& label,
                    const Shape& weight_shape, Activation act) {
-  const Tensor w = detail::take(state, prefix, label + ".weight", weight_shape);
-  return Linear(w, detail::take(state, prefix, label + ".bias", {w.size(0)}), act, prefix + label);
+  return detail::take_linear(state, prefix, label + ".weight", label + ".bias", weight_shape, act,
+                             label);
 }
 
 // The model dimension of a block state_dict, from norm1.weight (validated later in full).
@@ -37,15 +38,30 @@ int64_t state_d_model(const StateDict& state) {
   return detail::take(state, "", "norm1.weight", {-1}).size(0);
 }
 
-void check_single_dtype(const StateDict& state, const std::string& what) {
-  const DType first = state.begin()->second.dtype();
+const std::vector<std::string> kLinearWeights = {"self_attn.in_proj_weight",
+                                                  "self_attn.out_proj.weight", "linear1.weight",
+                                                  "linear2.weight"};
+
+// The precision of a block state_dict's Linear weights, after checking the dtype rule of the
+// TransformerBlock(StateDict) contract: the four weights share one dtype; every other tensor
+// has that dtype when it is float32 or float64, is float32 or bfloat16 with bfloat16 weights,
+// and float32 with int8 weights.
+DType check_dtypes(const StateDict& state, const std::string& what) {
+  const std::string& first = kLinearWeights[0];
+  const DType precision = state.at(first).dtype();
+  const DType act = activation_dtype(precision);
   for (const auto& [k, v] : state) {
-    if (v.dtype() != first) {
-      throw DTypeError(what + " weights mix dtypes: " + quote(state.begin()->first) + " is " +
-                       dtype_name(first) + ", " + quote(k) + " is " + dtype_name(v.dtype()) +
-                       " (they must share one)");
+    const bool weight =
+        std::find(kLinearWeights.begin(), kLinearWeights.end(), k) != kLinearWeights.end();
+    const DType d = v.dtype();
+    const bool ok = weight ? d == precision
+                           : d == act || (precision == DType::bf16 && d == DType::bf16);
+    if (!ok) {
+      throw DTypeError(what + " weights mix dtypes: " + quote(first) + " is " +
+                       dtype_name(precision) + ", " + quote(k) + " is " + dtype_name(d));
     }
   }
+  return precision;
 }
 
 }  // namespace
@@ -60,9 +76,16 @@ Mlp::Mlp(const StateDict& state, Activation activation, const std::string& prefi
     : linear1_(linear_from(state, prefix, "linear1", {-1, -1}, activation)),
       linear2_(linear_from(state, prefix, "linear2", {linear1_.in_features(), linear1_.out_features()},
                            Activation::none)) {
-  if (linear1_.dtype() != linear2_.dtype()) {
+  if (linear1_.weight_dtype() != linear2_.weight_dtype()) {
     throw DTypeError(prefix + "linear1 and " + prefix + "linear2 differ in dtype");
   }
+}
+
+Mlp Mlp::to(DType precision) const {
+  Mlp out = *this;
+  out.linear1_ = linear1_.to(precision);
+  out.linear2_ = linear2_.to(precision);
+  return out;
 }
 
 Tensor Mlp::forward(const Tensor& x, Path path) const {
@@ -87,13 +110,15 @@ void Mlp::forward_accumulate(const Tensor& x, Tensor& out, Path path) const {
 
 std::vector<LayerCost> Mlp::layer_costs(const Shape& input) const {
   const OpCost c1 = linear1_.cost(input), c2 = linear2_.cost(linear1_.output_shape(input));
-  return {{"linear1", c1, c1.bytes}, {"linear2", c2, c2.bytes}};
+  const DType p = weight_dtype();
+  return {{"linear1", c1, c1.bytes, p}, {"linear2", c2, c2.bytes, p}};
 }
 
 std::vector<LayerCost> Mlp::layer_costs_add(const Shape& input) const {
   const OpCost c1 = linear1_.cost(input);
   const OpCost c2 = linear2_.cost(linear1_.output_shape(input), true);
-  return {{"linear1", c1, c1.bytes}, {"linear2", c2, c2.bytes}};
+  const DType p = weight_dtype();
+  return {{"linear1", c1, c1.bytes, p}, {"linear2", c2, c2.bytes, p}};
 }
 
 StateDict Mlp::state_dict() const {
@@ -119,6 +144,7 @@ void validate(const TransformerConfig& c) {
   if (!(c.layer_norm_eps > 0)) {
     throw ValueError("layer_norm_eps must be > 0, got " + std::to_string(c.layer_norm_eps));
   }
+  activation_dtype(c.dtype);
 }
 
 namespace {
@@ -148,11 +174,16 @@ const TransformerConfig& checked(const TransformerConfig& config) {
 }  // namespace
 
 BlockMemory block_memory(const TransformerConfig& c, int64_t batch, int64_t seq, Path path) {
-  const int64_t d = c.d_model, elem = dtype_size(c.dtype);
+  const int64_t d = c.d_model, weight = dtype_size(c.dtype),
+                elem = dtype_size(activation_dtype(c.dtype));
   BlockMemory m;
-  // in_proj 3d·d + 3d, out_proj d·d + d, linear1 ffn·d + ffn, linear2 d·ffn + d, 2 norms 2d.
-  m.parameter_bytes = times(elem, sum_of_products({{4 * d, d}, {2 * d, c.ffn}, {9, d},
-                                                   {1, c.ffn}}));
+  // Weights in_proj 3d·d, out_proj d·d, linear1 ffn·d, linear2 d·ffn in the block's precision;
+  // in the activations' dtype the biases 3d + d + ffn + d, two norms 2·2d and, for int8, one
+  // scale per weight row (as many as the biases).
+  const int64_t vectors = sum_of_products({{c.dtype == DType::s8 ? 14 : 9, d},
+                                           {c.dtype == DType::s8 ? 2 : 1, c.ffn}});
+  m.parameter_bytes = sum_of_products({{weight, sum_of_products({{4 * d, d}, {2 * d, c.ffn}})},
+                                       {elem, vectors}});
   // Alive at once at most: normed, y, qkv (3), ctx, out_proj's result and a spare (8 rows of d)
   // and the MLP's hidden activation twice; the naive path also holds the scores twice.
   const int64_t tokens = times(batch, seq);
@@ -167,8 +198,8 @@ BlockMemory block_memory(const TransformerConfig& c, int64_t batch, int64_t seq,
 
 TransformerBlock::TransformerBlock(const TransformerConfig& config, uint64_t seed)
     : config_(checked(config)),
-      norm1_(config.d_model, config.layer_norm_eps, config.dtype),
-      norm2_(config.d_model, config.layer_norm_eps, config.dtype),
+      norm1_(config.d_model, config.layer_norm_eps, activation_dtype(config.dtype)),
+      norm2_(config.d_model, config.layer_norm_eps, activation_dtype(config.dtype)),
       self_attn_(config.d_model, config.heads, detail::derive_seed(seed, 0), config.causal,
                  config.dtype),
       mlp_(config.d_model, config.ffn, detail::derive_seed(seed, 1), config.activation,
@@ -177,13 +208,20 @@ TransformerBlock::TransformerBlock(const TransformerConfig& config, uint64_t see
 namespace {
 
 TransformerConfig config_from_state(const StateDict& state, TransformerConfig config) {
-  detail::check_names(state, kBlockNames, "TransformerEncoderLayer");
-  check_single_dtype(state, "TransformerEncoderLayer");
+  detail::check_names(state, detail::with_scales(state, kBlockNames, kLinearWeights),
+                      "TransformerEncoderLayer");
+  config.dtype = check_dtypes(state, "TransformerEncoderLayer");
   config.d_model = state_d_model(state);
   config.ffn = detail::take(state, "", "linear1.weight", {-1, config.d_model}).size(0);
-  config.dtype = state.begin()->second.dtype();
   validate(config);
   return config;
+}
+
+LayerNorm norm_from(const StateDict& state, const std::string& name, const TransformerConfig& c) {
+  const DType act = activation_dtype(c.dtype);
+  return LayerNorm(detail::take(state, "", name + ".weight", {c.d_model}).to(act),
+                   detail::take(state, "", name + ".bias", {c.d_model}).to(act), c.layer_norm_eps,
+                   name);
 }
 
 StateDict sub_state(const StateDict& state, const std::string& prefix) {
@@ -198,12 +236,8 @@ StateDict sub_state(const StateDict& state, const std::string& prefix) {
 
 TransformerBlock::TransformerBlock(const StateDict& state, const TransformerConfig& config)
     : config_(config_from_state(state, config)),
-      norm1_(detail::take(state, "", "norm1.weight", {config_.d_model}),
-             detail::take(state, "", "norm1.bias", {config_.d_model}), config_.layer_norm_eps,
-             "norm1"),
-      norm2_(detail::take(state, "", "norm2.weight", {config_.d_model}),
-             detail::take(state, "", "norm2.bias", {config_.d_model}), config_.layer_norm_eps,
-             "norm2"),
+      norm1_(norm_from(state, "norm1", config_)),
+      norm2_(norm_from(state, "norm2", config_)),
       self_attn_(sub_state(state, "self_attn."), config_.heads, config_.causal, "self_attn."),
       mlp_(sub_state(state, "linear"), config_.activation) {
   if (self_attn_.d_model() != config_.d_model) {
@@ -218,7 +252,7 @@ Tensor TransformerBlock::forward(const Tensor& x, Path path) const {
     throw ShapeError("TransformerBlock: input " + shape_str(x.shape()) +
                      " must be (batch, seq, " + std::to_string(config_.d_model) + ")");
   }
-  detail::expect_dtype(x, config_.dtype, "TransformerBlock");
+  detail::expect_dtype(x, dtype(), "TransformerBlock");
   Tensor normed;
   {
     TINYACCEL_PROFILE_SCOPE("norm1");
@@ -266,10 +300,15 @@ StateDict TransformerBlock::state_dict() const {
   return s;
 }
 
-TransformerBlock TransformerBlock::to(DType dtype) const {
-  StateDict converted;
-  for (const auto& [k, v] : state_dict()) converted.emplace(k, v.to(dtype));
-  return TransformerBlock(converted, config_);
+TransformerBlock TransformerBlock::to(DType precision) const {
+  const DType act = activation_dtype(precision);
+  TransformerBlock out = *this;
+  out.config_.dtype = precision;
+  out.norm1_ = norm1_.to(act);
+  out.norm2_ = norm2_.to(act);
+  out.self_attn_ = self_attn_.to(precision);
+  out.mlp_ = mlp_.to(precision);
+  return out;
 }
 
 TransformerBlock load_transformer_block(const std::string& npz_path,

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdio>
 
+#include "tinyaccel/bench.hpp"
 #include "tinyaccel/errors.hpp"
 #include "tinyaccel/memory.hpp"
 #include "tinyaccel/threads.hpp"
@@ -100,6 +101,36 @@ std::string recommend(const LayerProfile& layer) {
              p.intensity, eff);
 }
 
+namespace {
+
+// `roofs` plus a compute roof for every low precision a layer runs in that it lacks. Where the
+// machine has no instruction to measure (int8 below AVX512_VNNI), the float32 roof stands in
+// and `note` says so.
+Roofs with_precision_roofs(const Roofs& roofs, const std::vector<nn::LayerCost>& costs,
+                           std::string& note) {
+  Roofs out = roofs;
+  for (const auto& c : costs) {
+    if (c.dtype != DType::bf16 && c.dtype != DType::s8) continue;
+    if (out.peak_gflops(active_isa(), c.dtype) > 0) continue;
+    const int threads = out.threads > 0 ? out.threads : num_threads();
+    const DotPeak peak = probe_dot_peak(c.dtype, threads, 0.1);
+    if (auto roof = dot_peak_roof(peak, threads)) {
+      out.compute.push_back(*roof);
+      continue;
+    }
+    ComputeRoof stand_in;
+    stand_in.isa = active_isa();
+    stand_in.dtype = c.dtype;
+    stand_in.threads = threads;
+    stand_in.stats.best = out.peak_gflops(active_isa(), DType::f32);
+    out.compute.push_back(stand_in);
+    note = peak.note + "; its layers are placed under the float32 roof";
+  }
+  return out;
+}
+
+}  // namespace
+
 ForwardProfile profile_forward_pass(const nn::Module& model, const Tensor& input,
                                     const Roofs& roofs, const ProfileOptions& options) {
   if (options.iterations < 1 || options.warmup < 0) {
@@ -111,6 +142,7 @@ ForwardProfile profile_forward_pass(const nn::Module& model, const Tensor& input
   prof.model = model.name();
   prof.input_shape = input.shape();
   prof.dtype = input.dtype();
+  prof.precision = model.weight_dtype();
   prof.path = options.path;
   prof.threads = num_threads();
   const std::vector<nn::LayerCost> costs = model.layer_costs(input.shape());
@@ -182,6 +214,7 @@ ForwardProfile profile_forward_pass(const nn::Module& model, const Tensor& input
                        model.name() + " has no declared cost (each timed layer needs one)");
     }
   }
+  const Roofs placed_on = with_precision_roofs(roofs, costs, prof.note);
   for (const auto& c : costs) {
     auto it = std::find_if(measured.begin(), measured.end(),
                            [&](const auto& m) { return m.first == c.name; });
@@ -196,9 +229,9 @@ ForwardProfile profile_forward_pass(const nn::Module& model, const Tensor& input
     point.cost = c.cost;
     point.working_set_bytes = c.working_set_bytes;
     point.seconds = layer.timing.median_s;
-    point.dtype = input.dtype();
+    point.dtype = c.dtype;
     point.timing = layer.timing;
-    layer.placement = place(point, roofs);
+    layer.placement = place(point, placed_on);
     layer.bound = classify_bound(layer.placement, options);
     layer.recommendation = recommend(layer);
     prof.layers_sum_s += layer.timing.median_s;

@@ -95,12 +95,16 @@ TEST(Limits, BlockMemoryBoundsWhatAForwardPassAllocates) {
   config.d_model = 64;
   config.heads = 4;
   config.ffn = 128;
-  const nn::TransformerBlock block(config, 1);
-  for (nn::Path path : {nn::Path::accelerated, nn::Path::naive}) {
-    const MemoryProfile m = measure_memory(block, {2, 32, 64}, path);
-    const nn::BlockMemory estimate = nn::block_memory(config, 2, 32, path);
-    EXPECT_EQ(estimate.parameter_bytes, m.parameter_bytes);
-    EXPECT_GE(estimate.forward_bytes, m.activation_peak_bytes) << nn::path_name(path);
+  for (DType precision : {DType::f32, DType::f64, DType::bf16, DType::s8}) {
+    config.dtype = precision;
+    const nn::TransformerBlock block(config, 1);
+    for (nn::Path path : {nn::Path::accelerated, nn::Path::naive}) {
+      const MemoryProfile m = measure_memory(block, {2, 32, 64}, path);
+      const nn::BlockMemory estimate = nn::block_memory(config, 2, 32, path);
+      EXPECT_EQ(estimate.parameter_bytes, m.parameter_bytes) << dtype_name(precision);
+      EXPECT_GE(estimate.forward_bytes, m.activation_peak_bytes)
+          << dtype_name(precision) << " " << nn::path_name(path);
+    }
   }
 }
 

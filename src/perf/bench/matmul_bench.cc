@@ -1,5 +1,6 @@
 // Every matmul backend side by side on the same operands: median time after warm-up, GFLOP/s,
-// % of the measured FMA peak, speedup over the naive loop and ratio to the BLAS library.
+// % of the measured FMA peak, speedup over the naive loop and ratio to the BLAS library. The
+// bfloat16 and int8 comparison is in matmul_bench_lowp.cc.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -7,6 +8,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "perf/bench/matmul_bench_lowp.hpp"
 #include "perf/support.hpp"
 #include "tinyaccel/bench.hpp"
 #include "tinyaccel/errors.hpp"
@@ -61,7 +63,10 @@ Timing time_backend(const Tensor& a, const Tensor& b, Tensor& c, Backend backend
 std::vector<MatmulShape> problems_of(const MatmulBenchOptions& o) {
   std::vector<int64_t> sizes = o.sizes;
   std::vector<MatmulShape> shapes = o.shapes;
-  if (sizes.empty() && shapes.empty()) {
+  const bool lowp = o.dtype == DType::bf16 || o.dtype == DType::s8;
+  if (sizes.empty() && shapes.empty() && lowp) {
+    shapes = perf::lowp_default_problems(o.quick);
+  } else if (sizes.empty() && shapes.empty()) {
     sizes = o.quick ? std::vector<int64_t>{64, 256, 512, 1024}
                     : std::vector<int64_t>{64, 128, 256, 512, 1024, 2048};
     if (o.quick) shapes = {{1, 768, 768}};
@@ -132,6 +137,16 @@ MatmulBench compare_matmul_backends(const MatmulBenchOptions& o) {
   const auto progress = [&](const std::string& line) {
     if (o.progress) o.progress(line);
   };
+  if (bench.dtype == DType::bf16 || bench.dtype == DType::s8) {
+    progress(fmt::format("measuring the {} and float32 peaks ({} threads)...",
+                         dtype_name(bench.dtype), bench.threads));
+    perf::compare_lowp(o, bench, progress);
+    return bench;
+  }
+  if (bench.dtype != DType::f32 && bench.dtype != DType::f64) {
+    throw ValueError(std::string("compare_matmul_backends: no GEMM of ") +
+                     dtype_name(bench.dtype) + " (float32, float64, bfloat16 or int8)");
+  }
   progress(fmt::format("measuring the {} FMA peak ({}, {} threads)...", isa_name(bench.isa),
                        dtype_name(bench.dtype), bench.threads));
   bench.peak_gflops = measure_peak_gflops(bench.isa, bench.dtype, bench.threads, 0.3);
@@ -154,6 +169,8 @@ MatmulBench compare_matmul_backends(const MatmulBenchOptions& o) {
       MatmulBenchRow r;
       r.shape = s;
       r.backend = backend;
+      r.name = backend_name(backend);
+      r.dtype = bench.dtype;
       r.timing = time_backend(a, b, c, backend, bench.repeats, o.quick);
       r.gflops = gflop / r.timing.median_s;
       r.pct_peak = bench.peak_gflops > 0 ? 100.0 * r.gflops / bench.peak_gflops : 0;
@@ -183,6 +200,9 @@ std::string matmul_bench_json(const MatmulBench& bench) {
   doc["threads"] = bench.threads;
   doc["isa"] = isa_name(bench.isa);
   doc["peak_gflops"] = bench.peak_gflops;
+  doc["peak_instruction"] = bench.peak_instruction;
+  doc["f32_peak_gflops"] = bench.f32_peak_gflops;
+  doc["kernels"] = bench.kernels;
   doc["peak_disturbed"] = bench.peak_disturbed();
   doc["blas"] = bench.blas;
   doc["quick"] = bench.quick;
@@ -197,6 +217,8 @@ std::string matmul_bench_json(const MatmulBench& bench) {
                               {"n", r.shape.n},
                               {"shape", r.shape.label()},
                               {"backend", backend_name(r.backend)},
+                              {"implementation", r.name},
+                              {"dtype", dtype_name(r.dtype)},
                               {"median_s", r.timing.median_s},
                               {"min_s", r.timing.min_s},
                               {"cv", r.timing.cv},
@@ -205,7 +227,9 @@ std::string matmul_bench_json(const MatmulBench& bench) {
                               {"gflops", r.gflops},
                               {"pct_peak", r.pct_peak},
                               {"speedup_vs_naive", optional(r.speedup_vs_naive)},
-                              {"ratio_vs_blas", optional(r.ratio_vs_blas)}});
+                              {"ratio_vs_blas", optional(r.ratio_vs_blas)},
+                              {"ratio_vs_f32", optional(r.ratio_vs_f32)},
+                              {"ratio_vs_onednn", optional(r.ratio_vs_onednn)}});
   }
   doc["skipped"] = Json::array();
   for (const MatmulBenchSkip& s : bench.skipped) {
@@ -215,10 +239,13 @@ std::string matmul_bench_json(const MatmulBench& bench) {
                               {"backend", backend_name(s.backend)},
                               {"gflop", s.gflop}});
   }
+  doc["onednn"] = onednn_version();
+  doc["notes"] = bench.notes;
   return doc.dump(2);
 }
 
 std::string matmul_bench_text(const MatmulBench& bench) {
+  if (bench.dtype == DType::bf16 || bench.dtype == DType::s8) return perf::lowp_text(bench);
   std::string out =
       fmt::format("matmul {}, {} threads, ISA {}, measured FMA peak {:.1f} GFLOP/s\n",
                   dtype_name(bench.dtype), bench.threads, isa_name(bench.isa), bench.peak_gflops);
@@ -231,6 +258,9 @@ std::string matmul_bench_text(const MatmulBench& bench) {
   return out + "\n" + table_of(bench).render();
 }
 
-std::string matmul_bench_csv(const MatmulBench& bench) { return table_of(bench).csv(); }
+std::string matmul_bench_csv(const MatmulBench& bench) {
+  if (bench.dtype == DType::bf16 || bench.dtype == DType::s8) return perf::lowp_csv(bench);
+  return table_of(bench).csv();
+}
 
 }  // namespace tinyaccel

@@ -34,7 +34,8 @@ std::vector<std::string> torch_pythons(const std::string& option) {
   return found;
 }
 
-std::optional<std::string> find_peer_script(const std::string& explicit_path) {
+std::optional<std::string> find_peer_script(const std::string& explicit_path,
+                                            const std::string& relative) {
   namespace fs = std::filesystem;
   if (!explicit_path.empty()) {
     if (!fs::exists(explicit_path)) {
@@ -42,7 +43,7 @@ std::optional<std::string> find_peer_script(const std::string& explicit_path) {
     }
     return explicit_path;
   }
-  const fs::path rel = "bench/peers/torch_gelu.py";
+  const fs::path rel = relative;
   std::vector<fs::path> bases = {fs::current_path()};
   std::error_code ec;
   fs::path exe = fs::read_symlink("/proc/self/exe", ec);

@@ -12,10 +12,11 @@ namespace tinyaccel::perf {
 // The interpreters FusionBenchOptions::torch names ("" / "none" / one interpreter).
 std::vector<std::string> torch_pythons(const std::string& option);
 
-// `explicit_path` when given (IoError when it does not exist), else bench/peers/torch_gelu.py
-// under the current directory or up to three levels above the running executable (build trees
-// and installs keep the source checkout's layout there); nullopt when not found.
-std::optional<std::string> find_peer_script(const std::string& explicit_path);
+// `explicit_path` when given (IoError when it does not exist), else `relative` under the current
+// directory or up to three levels above the running executable (build trees and installs keep
+// the source checkout's layout there); nullopt when not found.
+std::optional<std::string> find_peer_script(
+    const std::string& explicit_path, const std::string& relative = "bench/peers/torch_gelu.py");
 
 // Runs `script` with `python` on rows x cols float32 at `threads` and reads its JSON line. A peer
 // that does not run is not an error: TorchPeer::error says why (fused_ms is left to the caller).

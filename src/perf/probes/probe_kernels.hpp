@@ -30,6 +30,13 @@ extern const int64_t kFmaFlopsPerIterationF32Scalar, kFmaFlopsPerIterationF64Sca
 extern const int64_t kFmaFlopsPerIterationF32Avx2, kFmaFlopsPerIterationF64Avx2;
 extern const int64_t kFmaFlopsPerIterationF32Avx512, kFmaFlopsPerIterationF64Avx512;
 
+// ---- Dot-product throughput (probe_dot_peak, bench.hpp) ----
+// `iterations` rounds of 16 independent chains of one instruction on register operands; the
+// constants are the operations one round performs (chains × lanes × products × 2).
+void dot_chains_bf16_avx512bf16(int64_t iterations);  // vdpbf16ps zmm
+void dot_chains_s8_avx512vnni(int64_t iterations);    // vpdpbusd zmm
+extern const int64_t kDotOpsPerIterationBf16Avx512bf16, kDotOpsPerIterationS8Avx512vnni;
+
 // ---- Streaming (bandwidth) ----
 // n is a multiple of kStreamBlock floats and every pointer is 64-byte aligned.
 // `non_temporal` uses streaming stores and ends with a store fence.

@@ -33,7 +33,7 @@ nn::TransformerBlock make_block(const TransformerRun& run) {
     return nn::TransformerBlock(run.config, run.seed);
   }
   nn::TransformerBlock block = nn::load_transformer_block(run.weights, run.config);
-  return block.dtype() == run.config.dtype ? block : block.to(run.config.dtype);
+  return block.weight_dtype() == run.config.dtype ? block : block.to(run.config.dtype);
 }
 
 ForwardProfile profile_transformer(const TransformerRun& run, const Roofs& roofs) {
@@ -56,7 +56,7 @@ std::string mib(int64_t bytes) { return fmt::format("{:.1f}", bytes / 1048576.0)
 
 std::string profile_text(const ForwardProfile& p) {
   Table table({"layer", "ms", "share", "GFLOP", "MiB", "FLOP/B", "GFLOP/s", "level", "roof GFLOP/s",
-               "eff", "bound"});
+               "eff", "bound", "in"});
   for (const LayerProfile& l : p.layers) {
     const Placement& pl = l.placement;
     table.add_row({l.name, fmt::format("{:.3f}", l.timing.median_s * 1e3),
@@ -64,11 +64,13 @@ std::string profile_text(const ForwardProfile& p) {
                    fmt::format("{:.3f}", pl.point.cost.flops * 1e-9), mib(pl.point.cost.bytes),
                    fmt::format("{:.1f}", pl.intensity), fmt::format("{:.1f}", pl.gflops),
                    perf::level_cell(pl), fmt::format("{:.0f}", pl.attainable_gflops),
-                   perf::efficiency_cell(pl), l.bound});
+                   perf::efficiency_cell(pl), l.bound, dtype_name(pl.point.dtype)});
   }
   std::string out =
-      fmt::format("{} {} {} · {} threads · {} path\n", p.model, shape_str(p.input_shape),
-                  dtype_name(p.dtype), p.threads, nn::path_name(p.path));
+      fmt::format("{} {} {}{} · {} threads · {} path\n", p.model, shape_str(p.input_shape),
+                  dtype_name(p.dtype),
+                  p.precision == p.dtype ? "" : fmt::format(", {} weights", dtype_name(p.precision)),
+                  p.threads, nn::path_name(p.path));
   out += table.render();
   std::vector<Placement> placed;
   for (const LayerProfile& l : p.layers) placed.push_back(l.placement);
@@ -84,6 +86,13 @@ std::string profile_text(const ForwardProfile& p) {
       fmt::format("memory: parameters {} MiB, activations peak {} MiB ({} buffers), peak {} MiB\n",
                   mib(p.memory.parameter_bytes), mib(p.memory.activation_peak_bytes),
                   p.memory.allocations, mib(p.memory.peak_bytes));
+  if (p.precision == DType::bf16 || p.precision == DType::s8) {
+    out += fmt::format(
+        "{} weights: the Linear layers' GEMMs are placed under the {} dot-product roof (their "
+        "GFLOP count that precision's multiply-adds{}); the other layers run in float32\n",
+        dtype_name(p.precision), dtype_name(p.precision),
+        p.precision == DType::s8 ? ", i.e. GOP" : "");
+  }
   if (!p.note.empty()) out += "note: " + p.note + "\n";
   if (!p.layers.empty()) out += "recommendations:\n";
   for (const LayerProfile& l : p.layers) {
@@ -114,7 +123,8 @@ std::string profile_json(const ForwardProfile& p, const TransformerRun& run) {
                   {"time_share", l.time_share},
                   {"flops", pl.point.cost.flops},
                   {"bytes", pl.point.cost.bytes},
-                  {"working_set_bytes", pl.point.working_set_bytes}};
+                  {"working_set_bytes", pl.point.working_set_bytes},
+                  {"dtype", dtype_name(pl.point.dtype)}};
     perf::add_placement_fields(layer, pl);
     layer["predicted_ms"] = pl.predicted_s * 1e3;
     layer["bound"] = l.bound;
@@ -134,6 +144,7 @@ std::string profile_json(const ForwardProfile& p, const TransformerRun& run) {
                    {"weights", run.weights.empty() ? json(nullptr) : json(run.weights)}}},
                  {"path", nn::path_name(p.path)},
                  {"dtype", dtype_name(p.dtype)},
+                 {"precision", dtype_name(p.precision)},
                  {"threads", p.threads},
                  {"isa", isa_name(active_isa())},
                  {"total_ms", p.total.median_s * 1e3},

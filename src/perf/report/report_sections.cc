@@ -221,6 +221,30 @@ Table layers_table(const ForwardProfile& p) {
   return table;
 }
 
+// The block with bfloat16/int8 weights next to the float32 one (ReportOptions::precisions).
+Table precisions_table(const TransformerComparison& t) {
+  Table table({"weights", "total ms", "x float32", "GFLOP/s", "parameters MiB"});
+  const auto row = [&](const ForwardProfile& p) {
+    const double ms = p.total.median_s * 1e3;
+    table.add_row({dtype_name(p.precision), num(ms, 2),
+                   num(p.total.median_s > 0 ? t.accelerated.total.median_s / p.total.median_s : 0,
+                       2),
+                   num(p.total.median_s > 0 ? p.flops * 1e-9 / p.total.median_s : 0, 1),
+                   num(p.memory.parameter_bytes / 1048576.0, 1)});
+  };
+  row(t.accelerated);
+  for (const auto& [run, profile] : t.precisions) row(profile);
+  return table;
+}
+
+std::string precisions_text(const TransformerComparison& t) {
+  if (t.precisions.empty()) return "";
+  std::string out = "== transformer block by weight precision (LayerNorm, attention, softmax "
+                    "float32)\n" + precisions_table(t).render();
+  for (const auto& [run, profile] : t.precisions) out += "\n" + profile_text(profile);
+  return out + "\n";
+}
+
 std::string transformer_markdown(const Report& r) {
   const TransformerComparison& t = *r.transformer;
   const ForwardProfile& fast = t.accelerated;
@@ -245,6 +269,15 @@ std::string transformer_markdown(const Report& r) {
       "size because the naive twin takes seconds per pass at full length; not extrapolated.\n\n",
       t.small_run.seq, t.naive.total.median_s * 1e3, t.small_accelerated.total.median_s * 1e3,
       t.small_accelerated.total.samples, t.speedup());
+  if (!t.precisions.empty()) {
+    out += "**By weight precision** (same weights and input; the four Linear layers in that "
+           "precision, LayerNorm, attention, softmax and GELU in float32):\n\n" +
+           precisions_table(t).markdown() + "\n";
+    for (const auto& [run, profile] : t.precisions) {
+      out += fmt::format("{} weights, per layer:\n\n", dtype_name(profile.precision)) +
+             layers_table(profile).markdown() + "\n";
+    }
+  }
   out += image(r, "transformer_roofline", "transformer layers on the roofline");
   out += image(r, "transformer_layers", "time per layer");
   return out;
@@ -272,7 +305,8 @@ std::string section_text(const Report& r, const std::string& section) {
              "pass) vs accelerated {:.2f} ms (median of {}): {:.0f}× faster\n\n",
              t.small_run.seq, t.naive.total.median_s * 1e3,
              t.small_accelerated.total.median_s * 1e3, t.small_accelerated.total.samples,
-             t.speedup());
+             t.speedup()) +
+         precisions_text(t);
 }
 
 std::string section_markdown(const Report& r, const std::string& section) {

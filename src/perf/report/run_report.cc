@@ -119,6 +119,13 @@ void transformer_section(const ReportOptions& o, Report& r, Run& run) {
   run.progress(
       fmt::format("naive vs accelerated at seq {}: naive twin, one timed pass", o.naive_seq));
   t.naive = profile_transformer(t.naive_run, t.roofs);
+  for (DType precision : o.precisions) {
+    TransformerRun lowp = t.run;
+    lowp.config.dtype = precision;
+    run.progress(fmt::format("transformer block, {} weights: {} passes", dtype_name(precision),
+                             lowp.profile.warmup + lowp.profile.iterations));
+    t.precisions.emplace_back(lowp, profile_transformer(lowp, t.roofs));
+  }
   r.transformer = std::move(t);
 }
 
@@ -270,6 +277,15 @@ std::string report_json(const Report& r) {
             {"note",
              "both paths measured at this reduced sequence length; the naive twin for one "
              "pass (seconds per pass at full length). Not extrapolated."}}}};
+      Json precisions = Json::array();
+      for (const auto& [lowp_run, profile] : t.precisions) {
+        Json p = Json::parse(profile_json(profile, lowp_run));
+        p["speedup_vs_float32"] = profile.total.median_s > 0
+                                      ? t.accelerated.total.median_s / profile.total.median_s
+                                      : 0.0;
+        precisions.push_back(p);
+      }
+      data[name]["precisions"] = precisions;
     }
   }
   data["elapsed_s"] = r.elapsed_s;

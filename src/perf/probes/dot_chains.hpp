@@ -1,6 +1,7 @@
-// The body of the peak loops (dot_peak.hpp): 16 independent chains of one zmm instruction on
-// register operands, the asm keeping the compiler from merging or dropping them. Each
-// ISA-suffixed file instantiates it for its instruction.
+// The body of the dot-product peak loops (bench.hpp's probe_dot_peak): 16 independent chains of
+// one zmm instruction on register operands, the asm keeping the compiler from merging or
+// dropping them. 16 chains cover 2 pipes × up to 8 cycles of latency. Each ISA-suffixed file
+// instantiates it for its instruction.
 #pragma once
 
 #include <cstdint>
