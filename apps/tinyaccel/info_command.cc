@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 
+#include <tinyaccel/matmul.hpp>
 #include <tinyaccel/system.hpp>
 #include <tinyaccel/table.hpp>
 
@@ -89,10 +90,15 @@ void print_kernels(const SystemInfo& info) {
   const char* env_threads = std::getenv("TINYACCEL_NUM_THREADS");
   fmt::print("Kernels\n");
   fmt::print("  instruction set {} ({})\n", isa_name(info.active_isa), why);
-  fmt::print("  threads         {} ({})\n\n", info.threads,
+  fmt::print("  threads         {} ({})\n", info.threads,
              env_threads != nullptr && *env_threads != '\0'
                  ? "from TINYACCEL_NUM_THREADS"
                  : "default: the CPUs of the affinity mask; set TINYACCEL_NUM_THREADS");
+  fmt::print("  GEMM per precision (its compute roof: tinyaccel roofline)\n");
+  for (const auto& [dtype, kernel] : tinyaccel::packed_gemm_kernels()) {
+    fmt::print("    {:<10}    {}\n", tinyaccel::dtype_name(dtype), kernel);
+  }
+  fmt::print("\n");
 }
 
 void print_caches(const SystemInfo& info) {

@@ -123,7 +123,8 @@ tinyaccel::cli::Runner setup(CLI::App& cmd) {
                  "(e.g. copy:1GB, read:32KiB)");
   cmd.footer(std::string(
 R"(Measures the ceilings of this machine and places the kernels under them:
-  compute   FMA throughput per instruction set (scalar, avx2, avx512) and dtype, 1..N threads
+  compute   FMA throughput per instruction set (scalar, avx2, avx512) and dtype, 1..N threads;
+            bfloat16 and int8 dot products (vdpbf16ps, vpdpbusd) where the CPU has them
   memory    read, copy and triad bandwidth (normal and non-temporal stores) from 4 KiB to
             8x the L3 (>= 256 MiB), threads pinned; L1/L2/L3/DRAM found as plateaus
   kernels   add, mul, fused/unfused GELU, softmax, LayerNorm, matmul on every backend, the

@@ -39,7 +39,8 @@ struct DotPeak {
   std::string instruction;  // e.g. "vdpbf16ps zmm"; empty when not measured
   double gops = 0;          // G(FL)OP/s; 0 when not measured
   ProbeStats stats;
-  std::string note;         // why not measured, or what stands in for the instruction
+  std::string note;         // why not measured, or what stands in for the instruction; empty
+                            // when the precision's own instruction was measured
 };
 DotPeak probe_dot_peak(DType dtype, int threads, double seconds = 0.2);
 // The peak as a compute roof for placing `dtype` layers ({active_isa(), dtype, threads, stats});

@@ -43,13 +43,19 @@ BackendChoice choose_backend(int64_t m, int64_t n, int64_t k, DType) {
                            "shapes, and fuses bias/activation"};
 }
 
-std::string describe_backend_choice() {
+std::vector<std::pair<DType, std::string>> packed_gemm_kernels() {
   const Isa isa = active_isa();
+  return {{DType::f32, gemm::describe_config(gemm::gemm_config<float>(isa))},
+          {DType::f64, gemm::describe_config(gemm::gemm_config<double>(isa))},
+          {DType::bf16, gemm::describe_config(gemm::bf16_gemm_config(isa))},
+          {DType::s8, gemm::describe_config(gemm::qgemm_config(isa))}};
+}
+
+std::string describe_backend_choice() {
   std::string s;
-  s += "packed f32 kernel: " + gemm::describe_config(gemm::gemm_config<float>(isa)) + "\n";
-  s += "packed f64 kernel: " + gemm::describe_config(gemm::gemm_config<double>(isa)) + "\n";
-  s += "packed bf16 kernel: " + gemm::describe_config(gemm::bf16_gemm_config(isa)) + "\n";
-  s += "packed int8 kernel: " + gemm::describe_config(gemm::qgemm_config(isa)) + "\n";
+  for (const auto& [dtype, kernel] : packed_gemm_kernels()) {
+    s += std::string("packed ") + dtype_name(dtype) + " kernel: " + kernel + "\n";
+  }
   s += "auto backend: blas when m*n*k < 2^17 (tiny: OpenBLAS small-matrix kernels measured "
        "faster);\n";
   s += "              packed otherwise (measured faster from 64^3 up, e.g. 128^3: 206 vs 150 "

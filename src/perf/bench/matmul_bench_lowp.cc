@@ -52,12 +52,10 @@ struct Impl {
 };
 
 std::string kernel_line(DType dtype) {
-  const std::string key = dtype == DType::bf16 ? "packed bf16 kernel: " : "packed int8 kernel: ";
-  const std::string all = describe_backend_choice();
-  const size_t at = all.find(key);
-  if (at == std::string::npos) return "";
-  const size_t start = at + key.size();
-  return all.substr(start, all.find('\n', start) - start);
+  for (const auto& [d, kernel] : packed_gemm_kernels()) {
+    if (d == dtype) return kernel;
+  }
+  return "";
 }
 
 // The operands of one problem, in every form the implementations take; they outlive the calls.

@@ -8,6 +8,7 @@
 #include "perf/roofline/placement_json.hpp"
 #include "perf/roofline/placement_rule.hpp"
 #include "tinyaccel/errors.hpp"
+#include "tinyaccel/nn.hpp"
 #include "tinyaccel/roofline.hpp"
 
 namespace tinyaccel {
@@ -17,7 +18,7 @@ using Json = nlohmann::ordered_json;  // keeps the metadata in the order written
 
 DType parse_dtype_name(const std::string& s) {
   try {
-    return parse_dtype(s);
+    return nn::parse_precision(s);  // float32, float64, bfloat16, int8
   } catch (const ValueError& e) {
     throw ValueError(std::string("roofline JSON: ") + e.what());
   }

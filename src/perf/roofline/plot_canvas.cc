@@ -15,6 +15,7 @@ namespace {
 
 const char* kLevelColours[] = {"#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#a6761d"};
 const char* kIsaColours[] = {"#999999", "#377eb8", "#e41a1c"};  // scalar, avx2, avx512
+const char* kLowPrecisionColours[] = {"#984ea3", "#ff7f00"};  // bfloat16, int8
 
 // The plot area, fixed so that label positions can be computed before gnuplot runs: fractions
 // of the canvas (the key sits right of it).
@@ -110,12 +111,19 @@ std::string RooflineCanvas::program() const {
   }
   const double top_f64 = roofs_.peak_gflops(top->isa, DType::f64);
   const double peak = top->gflops;
+  // Low-precision roofs (bfloat16 and int8 dot products at the top ISA), where measured.
+  std::vector<Ceiling> low_precision;
+  for (DType dt : {DType::bf16, DType::s8}) {
+    const double g = roofs_.peak_gflops(top->isa, dt);
+    if (g > 0) low_precision.push_back({top->isa, dt, g});
+  }
   double bw_max = 0, bw_min = 1e300;
   for (const auto& p : roofs_.memory) {
     bw_max = std::max(bw_max, p.gbs);
     bw_min = std::min(bw_min, p.gbs);
   }
   double ai_min = 0.01, ai_max = 100, y_min = bw_min * 0.01, y_max = peak * 1.5;
+  for (const auto& c : low_precision) y_max = std::max(y_max, c.gflops * 1.5);
   for (const auto& p : points_) {
     if (p.intensity <= 0 || p.gflops <= 0) continue;
     ai_min = std::min(ai_min, p.intensity / 2);
@@ -185,6 +193,16 @@ std::string RooflineCanvas::program() const {
     plots.push_back(fmt::format(
         "$cpu64 with lines lw 1 dt 3 lc rgb '{}' title {}", kIsaColours[2],
         gnuplot_quoted(fmt::format("{} fp64 {:.1f} GFLOP/s", isa_name(top->isa), top_f64))));
+  }
+  for (size_t i = 0; i < low_precision.size(); ++i) {
+    const Ceiling& c = low_precision[i];
+    s << fmt::format("$low{} << EOD\n{} {}\n{} {}\nEOD\n", i, c.gflops / bw_max, c.gflops,
+                     ai_max, c.gflops);
+    keep_clear(c.gflops / bw_max, c.gflops, ai_max, c.gflops);
+    plots.push_back(fmt::format(
+        "$low{} with lines lw 1.5 dt 4 lc rgb '{}' title {}", i, kLowPrecisionColours[i % 2],
+        gnuplot_quoted(fmt::format("{} {} {:.1f} G{}/s", isa_name(c.isa), dtype_name(c.dtype),
+                                   c.gflops, c.dtype == DType::s8 ? "OP" : "FLOP"))));
   }
   // Ridge points, each value just below its point where that is free of the others.
   int id = 0;  // gnuplot label tags

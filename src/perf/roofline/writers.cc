@@ -48,7 +48,7 @@ std::string roofline_text(const RooflineReport& r) {
   // Compute ceilings: one row per (isa, dtype), one column per thread count.
   std::set<int> thread_set;
   for (const auto& c : r.roofs.compute) thread_set.insert(c.threads);
-  std::vector<std::string> headers = {"compute ceiling (GFLOP/s)"};
+  std::vector<std::string> headers = {"compute ceiling (GFLOP/s; int8: GOP/s)"};
   for (int t : thread_set) headers.push_back(fmt::format("{} thread{}", t, t > 1 ? "s" : ""));
   headers.push_back("CV");
   std::vector<std::vector<std::string>> rows;
