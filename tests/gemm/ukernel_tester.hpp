@@ -21,6 +21,8 @@
 #include <functional>
 #include <limits>
 #include <memory>
+#include <ostream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -50,6 +52,17 @@ inline std::vector<TableFamily> table_families_with(const std::string& prefix) {
 inline std::string family_param_name(const ::testing::TestParamInfo<TableFamily>& info) {
   return info.param.name;
 }
+
+}  // namespace tinyaccel::gemm::testing
+
+namespace tinyaccel::gemm {
+// Failure messages name the family, not the parameter's bytes.
+inline void PrintTo(const TableFamily& f, std::ostream* os) {
+  *os << f.name << (f.missing.empty() ? "" : " (needs " + f.missing + ")");
+}
+}  // namespace tinyaccel::gemm
+
+namespace tinyaccel::gemm::testing {
 
 // The runnable configuration whose family is called `name` (null if none).
 template <typename Config, typename Name>
@@ -334,12 +347,14 @@ class GemmMicrokernelTester {
     c.expect_outside_untouched(nr, what);
   }
   std::string what(const std::string& name) const {
-    return name + (direct_a_ ? " direct-A" : "") + " m=" + std::to_string(m_) +
-           " n=" + std::to_string(n_) + " k=" + std::to_string(k_) +
-           " lda=" + std::to_string(a_stride_) + " ldb=" + std::to_string(b_stride_) +
-           " ldc=" + std::to_string(c_stride_) + " alpha=" + std::to_string(alpha_) +
-           " beta=" + std::to_string(beta_) + (accumulate_ ? " accumulate" : "") +
-           (finish_ ? " finish" : "");
+    std::ostringstream s;
+    s << name << (direct_a_ ? " direct-A" : "") << " m=" << m_ << " n=" << n_ << " k=" << k_;
+    if (a_stride_) s << " lda=" << a_stride_;
+    if (b_stride_) s << " ldb=" << b_stride_;
+    if (c_stride_) s << " ldc=" << c_stride_;
+    if (alpha_ != 1 || beta_ != 0) s << " alpha=" << alpha_ << " beta=" << beta_;
+    s << (accumulate_ ? " accumulate" : "") << (finish_ ? " finish" : "");
+    return s.str();
   }
 
   int m_ = 1, n_ = 1;
