@@ -6,12 +6,14 @@
 // listed and skipped, naming the missing feature.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "support/isa_guard.hpp"
 #include "ukernel_tester.hpp"
 
 namespace tinyaccel::gemm {
@@ -212,6 +214,26 @@ TEST_P(FloatUkernel, GemvEveryWidthAndDepth) {
       }
     }
   });
+}
+
+// Whatever tier force_isa()/TINYACCEL_ISA selects, the families it runs are among those tested.
+TEST(KernelTable, EveryTierSelectsAListedRunnableFamily) {
+  std::vector<std::string> runnable;
+  for (const TableFamily& f : table_families()) {
+    if (f.missing.empty()) runnable.push_back(f.name);
+  }
+  const auto tested = [&](const std::string& name) {
+    return std::find(runnable.begin(), runnable.end(), name) != runnable.end();
+  };
+  for (Isa isa : tinyaccel::testing::runnable_isas()) {
+    tinyaccel::testing::IsaGuard guard(isa);
+    SCOPED_TRACE(isa_name(isa));
+    EXPECT_TRUE(tested(active_gemm_config<float>().family->name));
+    EXPECT_TRUE(tested(active_gemm_config<double>().family->name));
+    const Bf16GemmConfig& bf16 = bf16_gemm_config(active_isa());
+    EXPECT_TRUE(tested(bf16.native ? bf16.native->name : bf16.widened->name));
+    EXPECT_TRUE(tested(qgemm_config(active_isa()).family->name));
+  }
 }
 
 // The list the tests run is the table's: every runnable configuration's family is listed, and
