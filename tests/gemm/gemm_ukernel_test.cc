@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <string>
 #include <utility>
@@ -201,6 +202,42 @@ void edge_values(const UkernelFamily<T>& f) {
 
 TEST_P(FloatUkernel, EdgeValuesPropagate) {
   with_family([](const auto& f) { edge_values(f); });
+}
+
+// The determinism contract (ukernel.hpp): a row's bits depend on its values and the tile height
+// only, not on the other rows, its place in the tile, or packed vs direct A.
+template <typename T>
+void row_bits_depend_on_tile_height_only(const UkernelFamily<T>& f) {
+  const int64_t k = 37;
+  std::vector<T> b(static_cast<size_t>(k * f.nr)), src(static_cast<size_t>(f.mr * k));
+  uint64_t s = 3;
+  const auto next = [&] {
+    s = s * 6364136223846793005ull + 1442695040888963407ull;
+    return static_cast<T>(static_cast<double>(s >> 40) / 16777216.0 - 0.5);
+  };
+  for (T& v : b) v = next();
+  for (T& v : src) v = next();
+  for (int r = 1; r <= f.mr; ++r) {
+    std::vector<T> rotated(static_cast<size_t>(r * k)), panel(static_cast<size_t>(f.mr * k));
+    for (int q = 0; q < r; ++q) {
+      std::copy_n(&src[(q + 1) % r * k], k, &rotated[q * k]);
+    }
+    pack_a<T>({src.data(), r, k, k, 1}, f.mr, panel.data());
+    std::vector<T> direct(static_cast<size_t>(r * f.nr)), moved = direct, packed = direct;
+    f.direct_a_kernels[r](k, src.data(), k, b.data(), f.nr, direct.data(), f.nr, T(1), T(0));
+    f.direct_a_kernels[r](k, rotated.data(), k, b.data(), f.nr, moved.data(), f.nr, T(1), T(0));
+    f.kernels[r](k, panel.data(), 0, b.data(), f.nr, packed.data(), f.nr, T(1), T(0));
+    ASSERT_EQ(std::memcmp(direct.data(), packed.data(), direct.size() * sizeof(T)), 0)
+        << f.name << " rows " << r << ": packed and direct A differ";
+    for (int q = 0; q < r; ++q) {
+      ASSERT_EQ(std::memcmp(&moved[q * f.nr], &direct[(q + 1) % r * f.nr], f.nr * sizeof(T)), 0)
+          << f.name << " rows " << r << ": a row's bits changed with its place in the tile";
+    }
+  }
+}
+
+TEST_P(FloatUkernel, RowBitsDependOnTileHeightOnly) {
+  with_family([](const auto& f) { row_bits_depend_on_tile_height_only(f); });
 }
 
 TEST_P(FloatUkernel, GemvEveryWidthAndDepth) {
