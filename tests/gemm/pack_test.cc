@@ -2,9 +2,10 @@
 // state (pack.hpp, pack_lowp.hpp / ukernel.hpp), for every configuration of the kernel table this
 // machine runs and the fast paths it selects (register-transpose column packers, the families'
 // row packers) as well as the generic loops: odd sizes around MR/NR and the k group, sources
-// row-major, padded, transposed (columns contiguous, with word-aligned and unaligned strides) and
-// strided both ways. Every destination element the layout defines is compared bit for bit (zero
-// fill included: destinations start as a non-zero pattern), and nothing past it is written.
+// row-major, padded, transposed (columns contiguous, with word-aligned and unaligned strides),
+// strided both ways, and broadcast (a stride of 0). Every destination element the layout defines is
+// compared bit for bit (zero fill included: destinations start as a non-zero pattern), and nothing
+// past it is written.
 #include "gemm/packed/pack.hpp"
 
 #include <gtest/gtest.h>
@@ -20,23 +21,25 @@
 namespace tinyaccel::gemm {
 namespace {
 
-enum class Layout { contiguous, padded, columns, columns_aligned, strided };
-const Layout kLayouts[] = {Layout::contiguous, Layout::padded, Layout::columns,
-                           Layout::columns_aligned, Layout::strided};
+enum class Layout {
+  contiguous,
+  padded,
+  columns,          // B = Wᵀ: columns contiguous, stride K + 1
+  columns_aligned,  // the same, stride a multiple of 4 elements (the 32-bit transpose's case)
+  strided,
+  row_bcast,  // row stride 0: every row the same
+  col_bcast,  // column stride 0, rows contiguous
+};
+const Layout kLayouts[] = {Layout::contiguous,      Layout::padded,  Layout::columns,
+                           Layout::columns_aligned, Layout::strided, Layout::row_bcast,
+                           Layout::col_bcast};
 
 const char* layout_name(Layout l) {
-  switch (l) {
-    case Layout::contiguous:
-      return "contiguous";
-    case Layout::padded:
-      return "padded rows";
-    case Layout::columns:
-      return "columns contiguous";
-    case Layout::columns_aligned:
-      return "columns contiguous, stride a multiple of 4";
-    default:
-      return "strided both ways";
-  }
+  static const char* const kNames[] = {"contiguous",         "padded rows",
+                                       "columns contiguous", "columns contiguous, aligned stride",
+                                       "strided both ways",  "row stride 0",
+                                       "column stride 0"};
+  return kNames[static_cast<int>(l)];
 }
 
 // Distinct, exactly representable values (the packers only move and widen them).
@@ -62,6 +65,8 @@ struct Source {
     if (layout == Layout::columns) rs = 1, cs = rows + 1;
     if (layout == Layout::columns_aligned) rs = 1, cs = (rows + 3) / 4 * 4 + 4;
     if (layout == Layout::strided) rs = 2 * cols + 1, cs = 2;
+    if (layout == Layout::row_bcast) rs = 0;
+    if (layout == Layout::col_bcast) rs = 1, cs = 0;
     storage.resize(static_cast<size_t>((rows - 1) * rs + (cols - 1) * cs + 1));
     for (size_t x = 0; x < storage.size(); ++x) storage[x] = element<S>(seed * 7919 + x);
     ref = {storage.data(), rows, cols, rs, cs};
