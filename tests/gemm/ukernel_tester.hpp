@@ -30,7 +30,14 @@
 #include "gemm/packed/pack.hpp"
 #include "gemm/packed/pack_lowp.hpp"
 
-namespace tinyaccel::gemm::testing {
+namespace tinyaccel::gemm {
+
+// Failure messages name the family, not the parameter's bytes.
+inline void PrintTo(const TableFamily& f, std::ostream* os) {
+  *os << f.name << (f.missing.empty() ? "" : " (needs " + f.missing + ")");
+}
+
+namespace testing {
 
 // Value of operand element (row, col): A(i, p), B(p, j), C(i, j).
 using Fill = std::function<double(int64_t row, int64_t col)>;
@@ -53,16 +60,6 @@ inline std::string family_param_name(const ::testing::TestParamInfo<TableFamily>
   return info.param.name;
 }
 
-}  // namespace tinyaccel::gemm::testing
-
-namespace tinyaccel::gemm {
-// Failure messages name the family, not the parameter's bytes.
-inline void PrintTo(const TableFamily& f, std::ostream* os) {
-  *os << f.name << (f.missing.empty() ? "" : " (needs " + f.missing + ")");
-}
-}  // namespace tinyaccel::gemm
-
-namespace tinyaccel::gemm::testing {
 
 // The runnable configuration whose family is called `name` (null if none).
 template <typename Config, typename Name>
@@ -365,4 +362,5 @@ class GemmMicrokernelTester {
   Fill a_fill_, b_fill_, c_fill_;
 };
 
-}  // namespace tinyaccel::gemm::testing
+}  // namespace testing
+}  // namespace tinyaccel::gemm
