@@ -1,6 +1,7 @@
 // GemmMicrokernelTester (after XNNPACK's): calls one micro-kernel of the kernel table directly on
 // one tile and checks it against a plain loop. Operands go through the real packers (pack_a,
-// pack_b, pack_b_grouped, copy_a_rows), so a tile's partial width is the packer's zero fill.
+// pack_b, pack_b_grouped, copy_a_rows) into buffers that start as a non-zero pattern, so a tile's
+// partial width and depth is the packer's zero fill.
 //
 // What a call checks, for a tile of m rows (1..MR) and n valid columns (1..NR) of a K-deep product:
 //   rows i < m, columns j < NR   the reference, columns j >= n computed with B(p, j) = 0;
@@ -108,6 +109,7 @@ class GemmMicrokernelTester {
     const T* a_arg = a.get();
     if (!direct_a_) {
       a_panel.resize(static_cast<size_t>(f.mr * k_));
+      poison(a_panel.data(), a_panel.size());
       pack_a<T>({a.get(), m_, k_, lda, 1}, f.mr, a_panel.data());
       a_arg = a_panel.data();
     }
@@ -127,6 +129,7 @@ class GemmMicrokernelTester {
         for (int j = 0; j < n_; ++j) src[p * n_ + j] = T(b[p * f.nr + j]);
       }
       b_buf.reset(new T[static_cast<size_t>(k_ * f.nr)]);
+      poison(b_buf.get(), static_cast<size_t>(k_ * f.nr));
       pack_b<T>({src.data(), k_, n_, n_, 1}, f.nr, f.pack_b_columns, b_buf.get());
     }
     CTile<T> c(m_, f.nr, c_stride_ ? c_stride_ : f.nr,
@@ -173,6 +176,7 @@ class GemmMicrokernelTester {
       for (int j = 0; j < n_; ++j) src[p * n_ + j] = to_bfloat16(b[p * f.nr + j]);
     }
     std::vector<BFloat16> panel(static_cast<size_t>(cfg.b_panel_bytes(k_) / 2));
+    poison(panel.data(), panel.size());
     pack_b_grouped<BFloat16, BFloat16>({src.data(), k_, n_, n_, 1}, f.nr, f.group, panel.data(),
                                        cfg.packers);
     CTile<float> c(m_, f.nr, c_stride_ ? c_stride_ : f.nr,
@@ -200,6 +204,7 @@ class GemmMicrokernelTester {
     if (f.a_bytes == 2) {
       ASSERT_GE(lda, k_g) << "widened rows hold whole k groups";
       a16.reset(new int16_t[static_cast<size_t>((m_ - 1) * lda + k_g)]);
+      poison(a16.get(), static_cast<size_t>((m_ - 1) * lda + k_g));
       copy_a_rows<uint8_t, int16_t>({a8.get(), m_, k_, lda, 1}, f.group, a16.get(), lda);
     }
     std::vector<int8_t> b(static_cast<size_t>(k_ * n_));
@@ -208,6 +213,7 @@ class GemmMicrokernelTester {
         b[p * n_ + j] = static_cast<int8_t>(code(b_fill_, 2, p, j, -128, 127));
     }
     std::vector<char> panel(static_cast<size_t>(cfg.b_panel_bytes(k_)));
+    poison(panel.data(), panel.size());
     const MatrixRef<const int8_t> bm{b.data(), k_, n_, n_, 1};
     if (f.b_bytes == 1) {
       pack_b_grouped(bm, f.nr, f.group, reinterpret_cast<int8_t*>(panel.data()), cfg.packers);
@@ -275,6 +281,12 @@ class GemmMicrokernelTester {
     }
   };
 
+  // Packed buffers start as a non-zero pattern, so a packer that leaves its zero fill out (or a
+  // kernel that reads past what was packed) shows in the result.
+  template <typename T>
+  static void poison(T* p, size_t count) {
+    std::memset(static_cast<void*>(p), 0x5A, count * sizeof(T));
+  }
   static uint64_t next(uint64_t& s) {
     s = s * 6364136223846793005ull + 1442695040888963407ull;
     return s >> 33;
