@@ -8,11 +8,14 @@
 // run are listed and skipped, naming the missing feature.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <string>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 #include "ukernel_tester.hpp"
 
@@ -130,6 +133,35 @@ TEST_P(Bf16Ukernel, EdgeValues) {
         if (fills.second) t.b_fill(fills.second);
         ASSERT_NO_FATAL_FAILURE(t.Test(config()));
       }
+    }
+  }
+}
+
+// The determinism contract (ukernel.hpp): a row's bits depend on its values and the tile height
+// only, not on the other rows or its place in the tile.
+TEST_P(Bf16Ukernel, RowBitsDependOnTileHeightOnly) {
+  const Bf16Family& f = *config().native;
+  const int64_t k = 37, k_g = (k + f.group - 1) / f.group * f.group;
+  std::vector<BFloat16> b(static_cast<size_t>(k * f.nr)), a(static_cast<size_t>(f.mr * k));
+  uint64_t s = 5;
+  const auto next = [&] {
+    s = s * 6364136223846793005ull + 1442695040888963407ull;
+    return to_bfloat16(static_cast<double>(s >> 40) / 16777216.0 - 0.5);
+  };
+  for (auto& v : b) v = next();
+  for (auto& v : a) v = next();
+  std::vector<BFloat16> panel(static_cast<size_t>(k_g * f.nr));
+  pack_b_grouped<BFloat16, BFloat16>({b.data(), k, f.nr, f.nr, 1}, f.nr, f.group, panel.data(),
+                                     config().packers);
+  for (int r = 1; r <= f.mr; ++r) {
+    std::vector<BFloat16> rotated(static_cast<size_t>(r * k));
+    for (int q = 0; q < r; ++q) std::copy_n(&a[(q + 1) % r * k], k, &rotated[q * k]);
+    std::vector<float> c(static_cast<size_t>(r * f.nr)), moved = c;
+    f.kernels[r](k, a.data(), k, panel.data(), c.data(), f.nr, 1.0f, 0.0f);
+    f.kernels[r](k, rotated.data(), k, panel.data(), moved.data(), f.nr, 1.0f, 0.0f);
+    for (int q = 0; q < r; ++q) {
+      ASSERT_EQ(std::memcmp(&moved[q * f.nr], &c[(q + 1) % r * f.nr], f.nr * sizeof(float)), 0)
+          << f.name << " rows " << r << ": a row's bits changed with its place in the tile";
     }
   }
 }
