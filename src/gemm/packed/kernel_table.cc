@@ -184,6 +184,38 @@ const QGemmConfig& qgemm_config(Isa isa) {
   return config;
 }
 
+template <typename T>
+std::vector<const GemmConfig<T>*> runnable_gemm_configs() {
+  std::vector<const GemmConfig<T>*> out;
+  for (int i = 0; i <= static_cast<int>(detected_isa()); ++i) {
+    out.push_back(&gemm_config<T>(static_cast<Isa>(i)));
+  }
+  return out;
+}
+
+template std::vector<const GemmConfig<float>*> runnable_gemm_configs<float>();
+template std::vector<const GemmConfig<double>*> runnable_gemm_configs<double>();
+
+std::vector<TableFamily> table_families() {
+  const bool avx2 = detected_isa() >= Isa::avx2, avx512 = detected_isa() >= Isa::avx512;
+  const auto need = [](bool have, const char* feature) { return std::string(have ? "" : feature); };
+  return {
+      {"f32_gemm_4x4_scalar", ""},
+      {"f32_gemm_6x16_avx2", need(avx2, "AVX2+FMA")},
+      {"f32_gemm_12x32_avx512", need(avx512, "AVX-512F/BW/DQ/VL")},
+      {"f64_gemm_4x4_scalar", ""},
+      {"f64_gemm_6x8_avx2", need(avx2, "AVX2+FMA")},
+      {"f64_gemm_12x16_avx512", need(avx512, "AVX-512F/BW/DQ/VL")},
+      {"bf16_gemm_12x32_avx512bf16",
+       need(has_avx512_bf16(), avx512 ? "AVX512_BF16" : "AVX-512F/BW/DQ/VL and AVX512_BF16")},
+      {"qs8_gemm_4x4_scalar", ""},
+      {"qs8_gemm_6x16_avx2", need(avx2, "AVX2+FMA")},
+      {"qs8_gemm_6x16_avxvnni", need(has_avx_vnni(), avx2 ? "AVX-VNNI" : "AVX2 and AVX-VNNI")},
+      {"qs8_gemm_12x32_avx512vnni",
+       need(has_avx512_vnni(), avx512 ? "AVX512_VNNI" : "AVX-512F/BW/DQ/VL and AVX512_VNNI")},
+  };
+}
+
 std::vector<const Bf16GemmConfig*> runnable_bf16_configs() {
   std::vector<const Bf16GemmConfig*> out;
   for (int i = 0; i <= static_cast<int>(detected_isa()); ++i) {

@@ -80,10 +80,21 @@ const GemmConfig<T>& active_gemm_config() {
   return gemm_config<T>(active_isa());
 }
 
-// Every low-precision configuration this machine can run, whichever tier selects it (tests run
-// each through the driver).
+// Every configuration this machine can run, whichever tier selects it, lowest tier first (tests
+// run each through the driver and call each one's kernels directly).
+template <typename T>
+std::vector<const GemmConfig<T>*> runnable_gemm_configs();
 std::vector<const Bf16GemmConfig*> runnable_bf16_configs();
 std::vector<const QGemmConfig*> runnable_qgemm_configs();
+
+// Every micro-kernel family the table can select, runnable here or not, with the CPU feature
+// this machine lacks for it ("" when it runs here): the micro-kernel tests list each entry and
+// skip those that cannot run, naming what is missing. A family added to the table is added here.
+struct TableFamily {
+  std::string name;     // the family's name, as its file
+  std::string missing;  // e.g. "AVX-VNNI"; empty when runnable_*_configs() includes it
+};
+std::vector<TableFamily> table_families();
 
 // "f32_gemm_12x32_avx512 (MR=12, NR=32, KC=..., NC=...)" for reports.
 template <typename T>

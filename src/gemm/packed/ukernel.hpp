@@ -8,9 +8,11 @@
 // the rows of a row-major A in place. `b` is either a packed B
 // micro-panel (ldb = NR) or NR contiguous values of an unpacked row-major B (ldb = its row
 // stride). beta == 0 never reads c, so garbage or NaN already in c cannot leak into the result.
-// Accumulation is in T, in k order, one FMA per product: for a given (i, j) the operation
-// sequence does not depend on `rows`, the thread partition or where the tile sits, which is what
-// makes results bit-identical for every partition.
+// Accumulation is in T, one FMA per product, in an order fixed by the tile height `rows` (short
+// tiles interleave partial sums over k, see gemm_ukernel_template.hpp): for a given (i, j) the
+// operation sequence does not depend on the other rows, on packed or direct A, or on where the
+// tile sits. The driver splits M in whole MR panels, so a row's tile height, and with it its
+// bits, is the same for every thread partition.
 #pragma once
 
 #include <cstdint>
