@@ -157,20 +157,18 @@ RooflineReport run_roofline(const RooflineOptions& options) {
     report.roofs.compute.push_back(roof);
   }
   // The low-precision roofs: the dot-product instruction each precision's GEMM issues at the
-  // active tier (bench.hpp's probe_dot_peak); a precision whose kernels are float32's at this
-  // tier has float32's roof and gets no row of its own.
+  // active tier (bench.hpp's probe_dot_peak); where bfloat16 runs the float32 kernels, float32's
+  // FMA peak stands in; int8 without VNNI at this tier gets none.
   for (DType dt : {DType::bf16, DType::s8}) {
     for (int t : thread_counts(threads)) {
       const DotPeak peak = probe_dot_peak(dt, t, peak_seconds);
       const std::optional<ComputeRoof> roof = dot_peak_roof(peak, t);
-      if (!roof || !peak.note.empty()) {  // not measured, or float32's FMA standing in
-        progress(fmt::format("compute {} {} thread{}: {}", dtype_name(dt), t, t > 1 ? "s" : "",
-                             peak.note.empty() ? "no roof of its own" : peak.note));
-        break;
-      }
-      progress(fmt::format("compute {} {} ({}) {} thread{}: {:.1f} G{}/s", isa_name(roof->isa),
-                           dtype_name(dt), peak.instruction, t, t > 1 ? "s" : "", peak.gops,
-                           dt == DType::s8 ? "OP" : "FLOP"));
+      progress(fmt::format("compute {} {} thread{}: {}", dtype_name(dt), t, t > 1 ? "s" : "",
+                           roof ? fmt::format("{:.1f} G{}/s ({}{})", peak.gops,
+                                              dt == DType::s8 ? "OP" : "FLOP", peak.instruction,
+                                              peak.note.empty() ? "" : "; " + peak.note)
+                                : peak.note));
+      if (!roof) break;
       report.roofs.compute.push_back(*roof);
     }
   }
