@@ -34,6 +34,7 @@ nb::dict layer_dict(const LayerProfile& l) {
   d["efficiency"] = p.efficiency;
   d["bound"] = l.bound;
   d["recommendation"] = l.recommendation;
+  d["flag"] = p.flagged() ? nb::object(nb::str(p.flag.c_str())) : nb::none();
   return d;
 }
 

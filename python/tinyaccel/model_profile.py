@@ -26,7 +26,7 @@ import numpy as np
 
 from . import _native, _ops
 from .measure import measure_roofs
-from .profiler import Profiler
+from .profiler import Profiler, efficiency_cell
 from .roofline import Roofline
 
 __all__ = ["profile_model", "ModelProfile", "ModelOp"]
@@ -55,6 +55,7 @@ class ModelOp:
     tinyaccel_ms: Optional[float] = None
     framework_ms: Optional[float] = None  # the framework's kernel, timed like tinyaccel's
     speedup: Optional[float] = None       # framework_ms / tinyaccel_ms
+    flag: Optional[str] = None            # why it is above every roof it could belong to
 
 
 @dataclass
@@ -72,7 +73,7 @@ class ModelProfile:
                 "bound", "tinyaccel", "speed-up")
         rows = [(o.name, o.shapes, f"{o.median_ms:.3f}", f"{100 * o.time_share:.1f}%",
                  f"{o.flops * 1e-9:.3f}", f"{o.intensity:.1f}", f"{o.gflops:.1f}", o.level,
-                 f"{100 * o.efficiency:.0f}%", o.bound, o.tinyaccel_kernel or "",
+                 efficiency_cell(o.efficiency, o.flag), o.bound, o.tinyaccel_kernel or "",
                  f"{o.speedup:.2f}x" if o.speedup else "") for o in self.ops]
         widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
         left = {0, 1, 7, 9, 10}
@@ -81,7 +82,11 @@ class ModelProfile:
         out = [f"{self.model}: {self.total_ms:.3f} ms per forward pass ({self.source})",
                line(head), *map(line, rows), "recommendations:"]
         out += [f"  {o.name} {o.shapes}: {o.recommendation}" for o in self.ops
-                if o.time_share >= 0.05]
+                if o.time_share >= 0.05 and not o.flag]
+        flagged = [o for o in self.ops if o.flag]
+        if flagged:
+            out.append("* above every roof it could belong to (efficiency not meaningful):")
+            out += [f"  {o.name} {o.shapes}: {o.flag}" for o in flagged]
         return "\n".join(out)
 
     def __str__(self) -> str:
@@ -103,7 +108,7 @@ def profile_model(model: Any, example_input: Any, *, warmup: int = 2, iterations
     prof = Profiler(roofs).profile_forward_pass(model, example_input, warmup, iterations)
     ops = [ModelOp(o.name, o.shapes, o.median_ms, o.time_share, o.flops, o.bytes, "tinyaccel",
                    o.intensity, o.gflops, o.level, o.attainable_gflops, o.efficiency, o.bound,
-                   o.recommendation, o.name) for o in prof.ops]
+                   o.recommendation, o.name, flag=o.flag) for o in prof.ops]
     return ModelProfile(getattr(model, "__name__", type(model).__name__), "tinyaccel ops",
                         prof.total_ms, ops)
 
@@ -122,7 +127,7 @@ def _torch_if_module(model: Any):
 # is part of its parent's row. Composites whose work is all in such children (aten::linear ->
 # addmm, aten::matmul -> mm/bmm) are not listed: their children are the rows.
 _COMPUTE = {
-    "aten::mm", "aten::addmm", "aten::bmm", "aten::baddbmm",
+    "aten::mm", "aten::addmm", "aten::_addmm_activation", "aten::bmm", "aten::baddbmm",
     "aten::layer_norm", "aten::native_layer_norm", "aten::softmax", "aten::_softmax",
     "aten::_masked_softmax", "aten::gelu", "aten::relu", "aten::add", "aten::add_", "aten::mul",
     "aten::mul_", "aten::div", "aten::sub", "aten::tanh", "aten::sum", "aten::mean",
@@ -194,7 +199,7 @@ def _profile_torch(torch, model, example, warmup, iterations, roofs, swap) -> Mo
         op = ModelOp(name, shown, medians[i] * 1e3, medians[i] / whole if whole else 0.0, flops,
                      nbytes, source, placed["intensity"], placed["gflops"], placed["level"],
                      placed["attainable_gflops"], placed["efficiency"], placed["bound"],
-                     placed["recommendation"])
+                     placed["recommendation"], flag=placed["flag"])
         if swap:
             _swap_in(torch, op, name, shapes, dtype)
         ops.append(op)
@@ -219,10 +224,13 @@ def _torch_op_cost(name, shapes, torch_flops, itemsize, dtype) -> Tuple[int, int
         if name in ("aten::mm", "aten::bmm"):
             f, b = _native.matmul_cost(s[0], s[1], dtype)
             return f, b, "tinyaccel"
-        if name in ("aten::addmm", "aten::baddbmm"):  # (bias, a, b)
+        if name in ("aten::addmm", "aten::baddbmm", "aten::_addmm_activation"):  # (bias, a, b)
             f, b = _native.matmul_cost(s[1], s[2], dtype)
             out = _numel(s[1][:-1]) * s[2][-1]
-            return f + out, b + _numel(s[0]) * itemsize, "tinyaccel"
+            f, b = f + out, b + _numel(s[0]) * itemsize
+            if name == "aten::_addmm_activation":  # + GELU (or ReLU) in the same pass
+                f += _native.gelu_erf_cost(out, dtype)[0]
+            return f, b, "tinyaccel"
         if name in ("aten::layer_norm", "aten::native_layer_norm"):
             f, b = _native.layernorm_cost(*_rows_cols(s[0]), dtype)
             return f, b, "tinyaccel"
@@ -272,11 +280,16 @@ def _swap_in(torch, op: ModelOp, name: str, shapes, dtype: str) -> None:
             a, b = r(*s[0]), r(*s[1])
             an, bn = a.numpy(), b.numpy()
             pair, kernel = (lambda: torch.matmul(a, b), lambda: _ops.matmul(an, bn)), "matmul"
-        elif name == "aten::addmm" and len(s) == 3:
+        elif name in ("aten::addmm", "aten::_addmm_activation") and len(s) == 3:
             bias, a, w = r(*s[0]), r(*s[1]), r(s[2][1], s[2][0])
             bn, an, wn = bias.numpy(), a.numpy(), w.numpy()
-            pair = (lambda: torch.addmm(bias, a, w.t()), lambda: _ops.linear(an, wn, bn))
-            kernel = "linear"
+            if name == "aten::addmm":
+                pair = (lambda: torch.addmm(bias, a, w.t()), lambda: _ops.linear(an, wn, bn))
+                kernel = "linear"
+            else:  # nn.TransformerEncoderLayer's fast path: linear1 and its GELU in one call
+                pair = (lambda: torch.nn.functional.gelu(torch.addmm(bias, a, w.t())),
+                        lambda: _ops.linear(an, wn, bn, activation="gelu_erf"))
+                kernel = "linear + gelu_erf"
         elif name in ("aten::layer_norm", "aten::native_layer_norm"):
             x = r(*s[0])
             g, b = torch.ones(s[0][-1], dtype=tdt), torch.zeros(s[0][-1], dtype=tdt)

@@ -79,6 +79,12 @@ class OpProfile:
     efficiency: float
     bound: str             # "memory", "compute" or "overhead"
     recommendation: str
+    flag: Optional[str] = None  # why the point is above every roof it could belong to, if it is
+
+
+def efficiency_cell(efficiency: float, flag: Optional[str]) -> str:
+    """The table's efficiency: a flagged point reads ">100%*" (its note says why)."""
+    return ">100%*" if flag else f"{100 * efficiency:.0f}%"
 
 
 @dataclass
@@ -99,13 +105,16 @@ class ForwardProfile:
                 "eff", "bound")
         rows = [(o.name, o.shapes, f"{o.median_ms:.3f}", f"{100 * o.time_share:.1f}%",
                  f"{o.flops * 1e-9:.3f}", f"{o.intensity:.1f}", f"{o.gflops:.1f}", o.level,
-                 f"{o.attainable_gflops:.0f}", f"{100 * o.efficiency:.0f}%", o.bound)
+                 f"{o.attainable_gflops:.0f}", efficiency_cell(o.efficiency, o.flag), o.bound)
                 for o in self.ops]
         widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
         line = lambda r: "  ".join(c.ljust(w) if i < 2 or i == 7 or i == 10 else c.rjust(w)
                                    for i, (c, w) in enumerate(zip(r, widths)))
         rate = self.flops * 1e-9 / (self.total_ms * 1e-3) if self.total_ms > 0 else 0.0
-        return "\n".join([line(head), *map(line, rows),
+        notes = [f"  {o.name} {o.shapes}: {o.flag}" for o in self.ops if o.flag]
+        if notes:
+            notes.insert(0, "* above every roof it could belong to (efficiency not meaningful):")
+        return "\n".join([line(head), *map(line, rows), *notes,
                           f"total {self.total_ms:.3f} ms, {self.flops * 1e-9:.3f} GFLOP, "
                           f"{rate:.1f} GFLOP/s, {self.threads} threads"])
 
@@ -230,7 +239,7 @@ class Profiler:
                                  medians[i] / sum(medians) if sum(medians) else 0.0, c.flops,
                                  c.bytes, place["intensity"], place["gflops"], place["level"],
                                  place["attainable_gflops"], place["efficiency"], place["bound"],
-                                 place["recommendation"]))
+                                 place["recommendation"], place["flag"]))
         return ForwardProfile(statistics.median(totals) * 1e3, ops,
                               sum(o.flops for o in ops), sum(o.bytes for o in ops),
                               _native.num_threads())
@@ -242,7 +251,7 @@ class Profiler:
         ops = [OpProfile(l["name"], shape, block.dtype, l["median_s"] * 1e3, l["time_share"],
                          l["flops"], l["bytes"], l["intensity"], l["gflops"], l["level"],
                          l["attainable_gflops"], l["efficiency"], l["bound"],
-                         l["recommendation"])
+                         l["recommendation"], l["flag"])
                for l in p["layers"]]
         return ForwardProfile(p["total_median_s"] * 1e3, ops, p["flops"], p["bytes"],
                               p["threads"])

@@ -45,6 +45,9 @@ def test_torch_transformer_layer(roofs):
     matmuls = [o for o in p.ops if o.name in ("aten::mm", "aten::addmm", "aten::bmm")]
     assert all(o.flops > 0 and o.intensity > 1 for o in matmuls)
     assert all(o.tinyaccel_kernel is None for o in p.ops)
+    # Every GEMM of the layer is there: the fast path runs linear1 and its GELU as one op.
+    gemm_flops = sum(o.flops for o in p.ops if "mm" in o.name)
+    assert gemm_flops >= 2 * 16 * 64 * (3 * 64 + 64 + 2 * 128) + 2 * 2 * 16 * 16 * 64
 
 
 def test_callables_without_torch(roofs, rng):
