@@ -132,6 +132,7 @@ ThreadGrid choose_grid(const GridProblem& pr) {
         if (rest % ic != 0) continue;
         if (ic > m_panels || rest / ic > n_panels) continue;
         const ThreadGrid g = make_grid(pr, ic, rest / ic, pc);
+        if (g.imbalance() > kMaxImbalance) continue;
         ThreadGrid& incumbent = pc == 1 ? best : best_split;
         if (g.predicted < incumbent.predicted) incumbent = g;
       }

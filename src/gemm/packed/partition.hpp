@@ -8,6 +8,9 @@
 //     thread of the grid gets at least one panel (and one depth unit) of work.
 //   - threads() <= GridProblem::threads and <= work_threads(flops): a problem wakes one thread
 //     per kMinFlopsPerThread of work at most, so a GEMV does not wake 16 threads.
+//   - Every grid allowed is balanced: its busiest thread carries at most kMaxImbalance × the
+//     mean load (1×1×1 always is). Where the tiles do not split evenly over t threads, fewer
+//     threads are taken rather than leaving some to wait on the busiest.
 //   - Among the grids allowed, the one with the smallest predicted time (busiest thread's load,
 //     plus the hand-off and, for pc > 1, the reduction) wins; ties go to fewer threads. A grid
 //     with pc > 1 must beat the best one without by 25%.
@@ -34,6 +37,8 @@ namespace tinyaccel::gemm {
 // A thread is worth waking per this much work: below it the hand-off and the split tiles cost
 // more than the thread gains.
 inline constexpr double kMinFlopsPerThread = double(int64_t{1} << 17);
+// The busiest thread of a chosen grid carries at most this multiple of the mean load.
+inline constexpr double kMaxImbalance = 1.15;
 // K is split in multiples of this depth (whole SIMD groups for every element type).
 inline constexpr int64_t kDepthUnit = 16;
 // A pc way must keep at least this depth: a thinner partial costs its C band's store and

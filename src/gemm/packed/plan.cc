@@ -65,16 +65,24 @@ GemmPlan plan_gemm(const Blocking& blocking, int64_t m, int64_t n, int64_t k,
   plan.gemv = reads.gemv;
   plan.grid = choose_grid(gp);
   if (batches > 1 && threads > 1) {
+    // The batch split: ways threads take ⌈batches / ways⌉ whole matrices each, one thread per
+    // matrix. Only balanced splits are considered (kMaxImbalance, as for the grid).
     GridProblem one = gp;
     one.threads = 1;
-    const double single = choose_grid(one).predicted;
-    const int ways = work_threads(2.0 * double(m) * double(n) * double(k) * double(batches),
+    const ThreadGrid single = choose_grid(one);
+    const int most = work_threads(2.0 * double(m) * double(n) * double(k) * double(batches),
                                   static_cast<int>(std::min<int64_t>(threads, batches)));
-    const double split = double((batches + ways - 1) / ways) * single + handoff_cycles(ways);
-    if (ways > 1 && split < double(batches) * plan.grid.predicted) {
-      plan.grid = choose_grid(one);
-      plan.batch_threads = ways;
+    double best = double(batches) * plan.grid.predicted;
+    for (int ways = 2; ways <= most; ++ways) {
+      const int64_t per = (batches + ways - 1) / ways;
+      if (double(per * ways) > kMaxImbalance * double(batches)) continue;
+      const double split = double(per) * single.predicted + handoff_cycles(ways);
+      if (split < best) {
+        best = split;
+        plan.batch_threads = ways;
+      }
     }
+    if (plan.batch_threads > 1) plan.grid = single;
   }
   int64_t depth = 0;
   for (int p = 0; p < plan.grid.pc; ++p) {
