@@ -168,5 +168,30 @@ std::string fusion_bench_json(const FusionBench& bench);
 std::string fusion_bench_text(const FusionBench& bench);
 std::string fusion_bench_csv(const FusionBench& bench);
 
+// ---- the worker pool's hand-off ----------------------------------------------------------------
+
+// One thread count's hand-off: the median time of one empty job started on and joined from
+// every thread (measure_handoff, threads.hpp).
+struct HandoffRow {
+  int threads = 1;
+  double seconds = 0;
+  bool oversubscribed = false;  // more threads than usable_cpus(): the mechanism's cost at that
+                                // count, not what a machine with that many cores would take
+};
+
+struct HandoffBench {
+  int usable_cpus = 1;
+  int calls = 0;
+  std::vector<HandoffRow> rows;  // in the order asked
+};
+
+// Default counts: 1, 2, 4, ..., 64. ValueError for a count outside 1..kMaxHandoffThreads or
+// calls < 1, before measuring.
+std::vector<int> default_handoff_threads();
+HandoffBench measure_handoff_sweep(const std::vector<int>& threads, int calls = 200);
+
+std::string handoff_bench_json(const HandoffBench& bench);
+std::string handoff_bench_text(const HandoffBench& bench);
+
 }  // namespace tinyaccel
 #pragma GCC visibility pop
