@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "tinyaccel/matmul.hpp"
+#include "tinyaccel/nn.hpp"
 #include "tinyaccel/system.hpp"
 #include "tinyaccel/tensor.hpp"
 #include "tinyaccel/timing.hpp"
@@ -192,6 +193,47 @@ HandoffBench measure_handoff_sweep(const std::vector<int>& threads, int calls = 
 
 std::string handoff_bench_json(const HandoffBench& bench);
 std::string handoff_bench_text(const HandoffBench& bench);
+
+// ---- scaling over thread counts ----------------------------------------------------------------
+
+struct ScalingOptions {
+  std::vector<int> threads;      // empty: 1, 2, 4, ... up to usable_cpus(), and usable_cpus()
+  nn::TransformerConfig config;  // the block (default 768/12/3072, float32)
+  int64_t seq = 512;
+  int64_t gemm_size = 2048;      // the square GEMM (packed backend); 0 leaves it out
+  int iterations = 5;            // timed block passes per count (warm-up 1)
+  // Place under these roofs instead of probing them at every count (both > 0, or both 0).
+  double peak_gflops = 0, bandwidth_gbs = 0;
+  ProgressFn progress;
+};
+
+// One part (the block, one of its layers, or the square GEMM) at one thread count.
+struct ScalingRow {
+  std::string name;
+  int threads = 1;
+  double seconds = 0;        // median per call
+  double speedup = 0;        // T(first count) / T(this count)
+  double efficiency = 0;     // T(first) · first / (T · threads): T₁ / (p·Tₚ) when first is 1
+  double roof_fraction = 0;  // the roofline bound's time / this time (0 for the whole block)
+  bool oversubscribed = false;  // threads > usable_cpus()
+};
+
+struct ScalingBench {
+  int usable_cpus = 1;
+  std::vector<int> threads;
+  int64_t seq = 0;
+  nn::TransformerConfig config;
+  std::vector<ScalingRow> rows;  // part by part, counts in the order asked
+};
+
+// At each count, one after another: the roofs (probed, or the given ones), the block profiled
+// layer by layer (profile_transformer) and the square GEMM timed. ValueError for a count outside
+// 1..max_threads(), seq or iterations < 1, or one roof given without the other, before
+// measuring.
+ScalingBench measure_scaling(const ScalingOptions& options);
+
+std::string scaling_bench_json(const ScalingBench& bench);
+std::string scaling_bench_text(const ScalingBench& bench);
 
 }  // namespace tinyaccel
 #pragma GCC visibility pop
