@@ -82,7 +82,6 @@ struct alignas(64) Signal {
   std::atomic<uint32_t> value{0};
   std::atomic<uint32_t> sleeping{0};
 
-
   void set(uint32_t v) {
     value.store(v);
     if (sleeping.load()) futex_wake(value);
