@@ -32,8 +32,9 @@ std::shared_mutex g_call_mutex;
 int g_blas_started = 0;
 
 #if defined(TINYACCEL_BLAS_OPENBLAS)
-// OpenBLAS's own (exported, in every pthreads build: its fork handler calls it).
-extern "C" int blas_thread_shutdown_(void);
+// OpenBLAS's own (exported by its pthreads builds: its fork handler calls it). Weak: an OpenMP
+// build of OpenBLAS has no such function, and then its threads are OpenMP's to manage.
+extern "C" int blas_thread_shutdown_(void) __attribute__((weak));
 
 // OpenBLAS runs one thread below GEMM_MULTITHREAD_THRESHOLD (4) × 65536 multiply-adds, so a
 // smaller call wakes none of its workers.
@@ -51,6 +52,7 @@ int64_t now_ns() {
 }
 
 void stop_blas_workers() {
+  if (blas_thread_shutdown_ == nullptr) return;
   const int64_t since = now_ns() - g_last_threaded_call_ns.load();
   if (since > std::chrono::nanoseconds(kBlasSpinWindow).count()) return;
   std::unique_lock<std::shared_mutex> no_calls(g_call_mutex);
