@@ -1,6 +1,8 @@
 // The worker pool (core/parallel.hpp): every tid runs once, nesting runs serially, and the pool
 // survives fork(): a child process whose parent used the pool runs threaded kernels (it gets
 // its own workers) instead of waiting forever on workers that do not exist in it.
+// Under ThreadSanitizer the fork tests need TSAN_OPTIONS=die_after_fork=0: by default it refuses
+// to start threads in the child of a multi-threaded process.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
