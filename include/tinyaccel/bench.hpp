@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "tinyaccel/matmul.hpp"
+#include "tinyaccel/nn.hpp"
 #include "tinyaccel/roofline.hpp"
 #include "tinyaccel/system.hpp"
 #include "tinyaccel/tensor.hpp"
@@ -235,6 +236,72 @@ FusionBench compare_fusion(const FusionBenchOptions& options);
 std::string fusion_bench_json(const FusionBench& bench);
 std::string fusion_bench_text(const FusionBench& bench);
 std::string fusion_bench_csv(const FusionBench& bench);
+
+// ---- the worker pool's hand-off ----------------------------------------------------------------
+
+// One thread count's hand-off: the median time of one empty job started on and joined from
+// every thread (measure_handoff, threads.hpp).
+struct HandoffRow {
+  int threads = 1;
+  double seconds = 0;
+  bool oversubscribed = false;  // more threads than usable_cpus(): the mechanism's cost at that
+                                // count, not what a machine with that many cores would take
+};
+
+struct HandoffBench {
+  int usable_cpus = 1;
+  int calls = 0;
+  std::vector<HandoffRow> rows;  // in the order asked
+};
+
+// Default counts: 1, 2, 4, ..., 64. ValueError for a count outside 1..kMaxHandoffThreads or
+// calls < 1, before measuring.
+std::vector<int> default_handoff_threads();
+HandoffBench measure_handoff_sweep(const std::vector<int>& threads, int calls = 200);
+
+std::string handoff_bench_json(const HandoffBench& bench);
+std::string handoff_bench_text(const HandoffBench& bench);
+
+// ---- scaling over thread counts ----------------------------------------------------------------
+
+struct ScalingOptions {
+  std::vector<int> threads;      // empty: 1, 2, 4, ... up to usable_cpus(), and usable_cpus()
+  nn::TransformerConfig config;  // the block (default 768/12/3072, float32)
+  int64_t seq = 512;
+  int64_t gemm_size = 2048;      // the square GEMM (packed backend); 0 leaves it out
+  int iterations = 5;            // timed block passes per count (warm-up 1)
+  // Place under these roofs instead of probing them at every count (both > 0, or both 0).
+  double peak_gflops = 0, bandwidth_gbs = 0;
+  ProgressFn progress;
+};
+
+// One part (the block, one of its layers, or the square GEMM) at one thread count.
+struct ScalingRow {
+  std::string name;
+  int threads = 1;
+  double seconds = 0;        // median per call
+  double speedup = 0;        // T(first count) / T(this count)
+  double efficiency = 0;     // T(first) · first / (T · threads): T₁ / (p·Tₚ) when first is 1
+  double roof_fraction = 0;  // the roofline bound's time / this time (0 for the whole block)
+  bool oversubscribed = false;  // threads > usable_cpus()
+};
+
+struct ScalingBench {
+  int usable_cpus = 1;
+  std::vector<int> threads;
+  int64_t seq = 0;
+  nn::TransformerConfig config;
+  std::vector<ScalingRow> rows;  // part by part, counts in the order asked
+};
+
+// At each count, one after another: the roofs (probed, or the given ones), the block profiled
+// layer by layer (profile_transformer) and the square GEMM timed. ValueError for a count outside
+// 1..max_threads(), seq or iterations < 1, or one roof given without the other, before
+// measuring.
+ScalingBench measure_scaling(const ScalingOptions& options);
+
+std::string scaling_bench_json(const ScalingBench& bench);
+std::string scaling_bench_text(const ScalingBench& bench);
 
 }  // namespace tinyaccel
 #pragma GCC visibility pop

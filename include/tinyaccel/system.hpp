@@ -61,8 +61,13 @@ std::vector<CacheLevel> cache_hierarchy();
 
 // Logical CPUs this process may run on: the size of its affinity mask (sched_getaffinity), which
 // taskset, cgroup cpusets and container runtimes narrow. Falls back to
-// std::thread::hardware_concurrency(); always >= 1. The default thread count.
+// std::thread::hardware_concurrency(); always >= 1.
 int available_cpus();
+
+// The CPUs' worth of time this process may use: available_cpus() capped by its cgroup's CPU
+// bandwidth limit (cgroup v2 cpu.max, v1 cpu.cfs_quota_us / cpu.cfs_period_us, the smallest
+// along the cgroup's ancestors), rounded up; always >= 1. The default thread count.
+int usable_cpus();
 
 // Which BLAS this build links: vendor, version/config string and its current thread count.
 struct BlasInfo {
@@ -98,6 +103,8 @@ struct SystemInfo {
   std::string isa_source;
   std::string isa_request;
   int logical_cpus_available = 0;    // affinity mask: available_cpus()
+  double cpu_quota = 0;              // cgroup CPU limit in CPUs; 0: none
+  int usable_cpus = 0;               // usable_cpus(): the default thread count
   int logical_cpus_online = 0;       // online in the whole machine
   int physical_cores = 0;            // distinct (package, core) among online CPUs
   int physical_cores_available = 0;  // ... among the CPUs of the affinity mask
@@ -124,7 +131,7 @@ SystemInfo system_info();
 //   features: {<name>: {cpu: bool, os: bool, usable: bool}, ...}   (names as FeatureSupport)
 //   isa: {detected: string, active: string, source: string, request: string}
 //   cpus: {logical_available: int, logical_online: int, physical_cores: int,
-//          physical_cores_available: int}
+//          physical_cores_available: int, quota: number or null, usable: int}
 //   caches: [{level: int, type: string, size_bytes: int, line_bytes: int, ways: int,
 //             shared_by: int}, ...]
 //   blas: {vendor: string, config: string, threads: int}

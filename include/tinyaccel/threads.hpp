@@ -1,5 +1,7 @@
 // One knob for every thread in the library: our kernels and the BLAS backend alike.
-// The default is TINYACCEL_NUM_THREADS when set, else the number of logical CPUs available.
+// The default is TINYACCEL_NUM_THREADS when set, else usable_cpus() (system.hpp): the CPUs of
+// the affinity mask, capped by the cgroup's CPU quota. A kernel uses fewer than the count when
+// its work is too small to pay for more.
 //
 // Threads and the library: every function may be called from several threads at once on
 // different tensors (and on the same tensors when all of them only read). Kernels started from
@@ -24,6 +26,13 @@ void set_num_threads(int n);
 // The count in force; on first use it applies the default, with set_num_threads's errors
 // (ValueError naming TINYACCEL_NUM_THREADS when it is not a whole number in that range).
 int num_threads();
+
+// The worker pool's hand-off on `threads` threads (1 to kMaxHandoffThreads): the median time, in
+// seconds, of one empty job started on and joined from every thread, over `calls` jobs run back
+// to back. More threads than CPUs oversubscribe them: the result then shows how the mechanism's
+// cost grows with the count, not what a machine with that many cores would take.
+inline constexpr int kMaxHandoffThreads = 256;
+double measure_handoff(int threads, int calls = 200);
 
 }  // namespace tinyaccel
 #pragma GCC visibility pop

@@ -1,6 +1,7 @@
 #include "tinyaccel/attention.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <string>
 #include <vector>
 
@@ -11,6 +12,7 @@
 #include "elementwise/kernels.hpp"
 #include "elementwise/op_args.hpp"
 #include "gemm/backends.hpp"
+#include "gemm/packed/partition.hpp"
 #include "tinyaccel/elementwise.hpp"
 #include "tinyaccel/errors.hpp"
 #include "tinyaccel/matmul.hpp"
@@ -72,12 +74,22 @@ gemm::MatrixRef<T> matrix_of(T* base, const Tensor& t, int64_t row0, int64_t row
   return {base + row0 * rs, rows, cols, rs, cs};
 }
 
-// Query rows per task: the block's scores (rows × Lk) take at most a quarter of L2, so they stay
-// there from the first product through the softmax into the second, beside the GEMMs' packed
-// blocks. Zen 4 (1 MiB L2), float32, Lk = 512: 128 rows.
-int64_t block_rows(int64_t lk, int64_t elem_size) {
+// Query rows per task. At most what keeps the block's scores (rows × Lk) within a quarter of L2,
+// so they stay there from the first product through the softmax into the second, beside the
+// GEMMs' packed blocks (1 MiB L2, float32, Lk = 512: 128 rows). Fewer when batch × heads alone
+// would leave threads idle: then at least kTasksPerThread tasks per thread, so that tasks taken
+// in turn leave no thread more than a fraction of a task behind the others (each task packs
+// its head's keys again, so smaller blocks are not free).
+constexpr int64_t kTasksPerThread = 3;
+constexpr int64_t kMinBlockRows = 16;
+
+int64_t block_rows(int64_t lq, int64_t lk, int64_t elem_size, int64_t heads, int threads) {
   const int64_t l2 = cache_size_bytes(2) > 0 ? cache_size_bytes(2) : 512 << 10;
-  return std::max<int64_t>(16, l2 / 4 / (std::max<int64_t>(lk, 1) * elem_size) / 16 * 16);
+  const int64_t fits = std::max<int64_t>(
+      kMinBlockRows, l2 / 4 / (std::max<int64_t>(lk, 1) * elem_size) / 16 * 16);
+  const int64_t blocks = (kTasksPerThread * threads + heads - 1) / std::max<int64_t>(heads, 1);
+  const int64_t rows = (lq + blocks - 1) / std::max<int64_t>(blocks, 1);
+  return std::clamp<int64_t>((rows + 15) / 16 * 16, kMinBlockRows, fits);
 }
 
 template <typename T>
@@ -122,16 +134,19 @@ struct Job {
     gemm::packed_gemm<T>({s, n, keys, ld, 1}, vb, o, gemm::Epilogue<T>{}, 1);
   }
 
-  void run() const {
+  // Tasks (one head, one block of query rows) are taken in turn from a shared counter: a
+  // thread that finishes early takes the next, so causal blocks (whose cost grows with their
+  // position) and uneven counts balance. Tasks are numbered so that the costliest come first.
+  // Each task's result depends only on its operands, never on the thread that runs it.
+  void run(int threads) const {
     const int64_t blocks = (x.lq + rows - 1) / rows;
     const int64_t tasks = shape_numel(x.lead) * blocks;
-    const double flops = 2.0 * static_cast<double>(shape_numel(x.lead) * x.lq) * x.lk * (x.d + x.dv);
-    // One thread below ~2^18 FLOPs, where the hand-off costs more than the second core gains.
-    const int threads = flops < (1 << 18) ? 1 : num_threads();
-    parallel_for(tasks, 1, threads, [&](int64_t begin, int64_t end) {
+    std::atomic<int64_t> next{0};
+    parallel_run(threads, [&](int, int) {
       std::vector<T> scores(static_cast<size_t>(rows * (x.lk + 64 / sizeof(T))));
-      for (int64_t task = begin; task < end; ++task) {
-        const int64_t t = task / blocks, r0 = task % blocks * rows;
+      for (int64_t task = next++; task < tasks; task = next++) {
+        const int64_t block = blocks - 1 - task / shape_numel(x.lead);
+        const int64_t t = task % shape_numel(x.lead), r0 = block * rows;
         run_block(t, r0, std::min(rows, x.lq - r0), scores.data());
       }
     });
@@ -163,7 +178,13 @@ void attention_into(const Tensor& q, const Tensor& k, const Tensor& v, double sc
   core::allocation_errors_as("attention", [&] {
     visit_dtype(q.dtype(), [&](auto zero) {
       using T = decltype(zero);
-      Job<T>{q, k, v, out, x, scale, causal, block_rows(x.lk, sizeof(T))}.run();
+      const int64_t heads = shape_numel(x.lead);
+      const double flops = 2.0 * double(heads * x.lq) * double(x.lk) * double(x.d + x.dv);
+      const int threads = gemm::work_threads(flops, num_threads());
+      const int64_t rows = block_rows(x.lq, x.lk, sizeof(T), heads, threads);
+      const int64_t tasks = heads * ((x.lq + rows - 1) / rows);
+      Job<T>{q, k, v, out, x, scale, causal, rows}.run(
+          static_cast<int>(std::min<int64_t>(threads, tasks)));
     });
   });
 }

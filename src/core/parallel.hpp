@@ -15,7 +15,16 @@ namespace tinyaccel {
 // Called from inside a running fn (nesting), or with nthreads <= 1, it runs serially in the
 // caller: kernels never multiply threads.
 // A worker the system refuses to start is an AllocationError, raised before fn runs at all.
+// Start and join go along a tree of workers (each starts and joins at most 4 others), so their
+// cost grows with log(nthreads). Waiting threads poll briefly, then sleep; they sleep at once
+// when the CPU turns out to be wanted by another thread. The pool survives fork(): a child
+// process starts its own workers on first use.
 void parallel_run(int nthreads, const std::function<void(int tid, int nthreads)>& fn);
+
+// Registers fn to run once, in the calling thread, before the next parallel_run (of any thread
+// count) starts its work: how another library's idle threads are put to sleep before ours need
+// the cores. A later registration replaces one not yet run.
+void parallel_prologue(void (*fn)());
 
 // Starts the workers nthreads needs now (those missing), so that a later parallel_run does not
 // have to: AllocationError naming the count and the OS's reason when the system refuses one.

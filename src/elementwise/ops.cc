@@ -42,16 +42,22 @@ void activation_into(Activation act, const Tensor& x, const Tensor* bias, Tensor
     const T* px = x.data<T>();
     T* py = out.data<T>();
     if (!bias) {
-      for_each_range(x.numel(), [&](int64_t b, int64_t e) {
-        k.activation(static_cast<int>(act), px + b, nullptr, py + b, e - b);
-      });
+      for_each_range(
+          x.numel(),
+          [&](int64_t b, int64_t e) {
+            k.activation(static_cast<int>(act), px + b, nullptr, py + b, e - b);
+          },
+          elementwise::min_elements_for(act));
       return;
     }
     const T* pb = bias->data<T>();
     const auto [rows, cols] = rows_cols(x.shape());
-    for_each_row(rows, cols, [&](int64_t r) {
-      k.activation(static_cast<int>(act), px + r * cols, pb, py + r * cols, cols);
-    });
+    for_each_row(
+        rows, cols,
+        [&](int64_t r) {
+          k.activation(static_cast<int>(act), px + r * cols, pb, py + r * cols, cols);
+        },
+        elementwise::min_elements_for(act));
   });
 }
 
@@ -205,10 +211,13 @@ Tensor softmax(const Tensor& x, double scale, bool causal) {
     const auto& k = kernels<T>();
     const T* px = xc.data<T>();
     T* py = out.data<T>();
-    for_each_row(rows, cols, [&](int64_t r) {
-      k.softmax_row(px + r * cols, py + r * cols, cols,
-                    elementwise::causal_valid(r, q_len, cols, causal), scale);
-    });
+    for_each_row(
+        rows, cols,
+        [&](int64_t r) {
+          k.softmax_row(px + r * cols, py + r * cols, cols,
+                        elementwise::causal_valid(r, q_len, cols, causal), scale);
+        },
+        elementwise::kMinMathElementsPerThread);
   });
   return out;
 }

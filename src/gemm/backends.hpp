@@ -3,6 +3,8 @@
 // epilogue with beta != 0 says otherwise. Shapes are already validated and no dimension is 0.
 #pragma once
 
+#include <span>
+
 #include "gemm/matrix_ref.hpp"
 #include "tinyaccel/activation.hpp"
 #include "tinyaccel/matmul.hpp"
@@ -23,6 +25,14 @@ struct Epilogue {
   }
 };
 
+// One product of a batch: C = A·B (C of type Out).
+template <typename T, typename Out = T>
+struct GemmOperands {
+  MatrixRef<const T> a;
+  MatrixRef<const T> b;
+  MatrixRef<Out> c;
+};
+
 // Reference triple loop, accumulating in double: the oracle every fast kernel is tested against.
 template <typename T>
 void naive_gemm(MatrixRef<const T> a, MatrixRef<const T> b, MatrixRef<T> c);
@@ -32,11 +42,16 @@ void naive_gemm(MatrixRef<const T> a, MatrixRef<const T> b, MatrixRef<T> c);
 template <typename T>
 void tiled_gemm(MatrixRef<const T> a, MatrixRef<const T> b, MatrixRef<T> c, int64_t tile_size);
 
-// Goto/BLIS packed GEMM with the fused epilogue, on `nthreads` threads (a size rule may use
-// fewer). Any strides for a, b and c.
+// Goto/BLIS packed GEMM with the fused epilogue, on at most `nthreads` threads (the plan uses
+// fewer where the work is small). Any strides for a, b and c.
 template <typename T>
 void packed_gemm(MatrixRef<const T> a, MatrixRef<const T> b, MatrixRef<T> c,
                  const Epilogue<T>& epilogue, int nthreads);
+// The same over a batch of products that share one shape and one set of strides: planned once,
+// then run matrix by matrix on the plan's grid or with the batch split over threads.
+template <typename T>
+void packed_gemm(std::span<const GemmOperands<T>> batch, const Epilogue<T>& epilogue,
+                 int nthreads);
 
 // ---- low precision (packed backend only, plus the references) ------------------------------
 struct Bf16GemmConfig;
@@ -47,6 +62,9 @@ struct QGemmConfig;
 void packed_gemm_bf16(MatrixRef<const BFloat16> a, MatrixRef<const BFloat16> b, MatrixRef<float> c,
                       const Epilogue<float>& epilogue, int nthreads,
                       const Bf16GemmConfig* config = nullptr);
+// A batch sharing one shape and set of strides, planned once (see packed_gemm).
+void packed_gemm_bf16(std::span<const GemmOperands<BFloat16, float>> batch,
+                      const Epilogue<float>& epilogue, int nthreads);
 // The reference: products and sums in double, then the epilogue.
 void naive_gemm_bf16(MatrixRef<const BFloat16> a, MatrixRef<const BFloat16> b, MatrixRef<float> c,
                      const Epilogue<float>& epilogue);
@@ -88,6 +106,19 @@ void check_linear_shapes(const Shape& x, const Shape& weight, const Shape* bias)
 // bias). For the backends that do not fuse it; p and c may be the same matrix.
 template <typename T>
 void apply_epilogue(MatrixRef<const T> p, MatrixRef<T> c, const Epilogue<T>& epilogue);
+
+// The one path of matmul, fused_gemm and linear to a backend: C = act(alpha·A·B + beta·C +
+// bias) for every product of `batch` (one shape and one set of strides), on `backend`
+// (automatic: automatic_backend's choice) with num_threads(). packed fuses the epilogue and
+// plans the batch once; naive, tiled (tile_size) and blas write C directly when the epilogue is
+// trivial and C's rows are contiguous, else compute into a scratch matrix and apply the
+// epilogue after. K = 0: the epilogue of a zero product.
+template <typename T>
+void run_gemm(Backend backend, int64_t tile_size, std::span<const GemmOperands<T>> batch,
+              const Epilogue<T>& epilogue);
+// bfloat16 operands: packed (packed, automatic) or naive (bf16_backend's rule).
+void run_gemm(Backend backend, std::span<const GemmOperands<BFloat16, float>> batch,
+              const Epilogue<float>& epilogue);
 
 // What Backend::automatic runs for an (m×k)·(k×n) product: choose_backend's rule without
 // composing its reason (it runs on every call).

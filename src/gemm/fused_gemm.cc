@@ -11,7 +11,6 @@
 #include "gemm/backends.hpp"
 #include "tinyaccel/elementwise.hpp"
 #include "tinyaccel/matmul.hpp"
-#include "tinyaccel/threads.hpp"
 
 namespace tinyaccel {
 namespace {
@@ -80,55 +79,21 @@ gemm::Epilogue<T> epilogue_of(const GemmOptions& options, std::optional<Tensor>&
 
 template <typename T>
 void run_fused(const Tensor& a_t, const Tensor& b_t, Tensor& c_t, const GemmOptions& options) {
-  const auto a = matrix_of<const T>(a_t);
-  const auto b = matrix_of<const T>(b_t);
-  const auto c = matrix_of<T>(c_t);
   std::optional<Tensor> bias;
   const gemm::Epilogue<T> epilogue = epilogue_of<T>(options, bias);
-
-  const int64_t m = a.rows, n = b.cols, k = a.cols;
-  Backend backend = options.backend;
-  if (backend == Backend::automatic && k > 0) {
-    backend = gemm::automatic_backend(m, n, k);
-  }
-  if (backend == Backend::packed && k > 0) {
-    gemm::packed_gemm(a, b, c, epilogue, num_threads());
-    return;
-  }
-  if (epilogue.trivial() && k > 0 && c.col_stride == 1 && (m == 1 || c.row_stride >= n)) {
-    // No epilogue to apply: the backend writes C directly.
-    switch (backend) {
-      case Backend::naive: return gemm::naive_gemm(a, b, c);
-      case Backend::tiled: return gemm::tiled_gemm(a, b, c, 64);
-      default: return gemm::blas_gemm(a, b, c);
-    }
-  }
-  // Unfused: the plain product into a scratch matrix, then the shared epilogue.
-  std::vector<T> scratch(static_cast<size_t>(m * n), T(0));
-  gemm::MatrixRef<T> p{scratch.data(), m, n, n, 1};
-  if (k > 0) {
-    switch (backend) {
-      case Backend::naive: gemm::naive_gemm(a, b, p); break;
-      case Backend::tiled: gemm::tiled_gemm(a, b, p, 64); break;
-      default: gemm::blas_gemm(a, b, p); break;
-    }
-  }
-  gemm::apply_epilogue<T>({p.data, m, n, n, 1}, c, epilogue);
+  const gemm::GemmOperands<T> op{matrix_of<const T>(a_t), matrix_of<const T>(b_t),
+                                 matrix_of<T>(c_t)};
+  gemm::run_gemm<T>(options.backend, 64, {&op, 1}, epilogue);
 }
 
 void run_fused_bf16(const Tensor& a_t, const Tensor& b_t, Tensor& c_t,
                     const GemmOptions& options) {
-  const Backend backend = gemm::bf16_backend("fused_gemm", options.backend);
   std::optional<Tensor> bias;
   const gemm::Epilogue<float> epilogue = epilogue_of<float>(options, bias);
-  const auto a = matrix_of<const BFloat16>(a_t);
-  const auto b = matrix_of<const BFloat16>(b_t);
-  const auto c = matrix_of<float>(c_t);
-  if (backend == Backend::naive) {
-    gemm::naive_gemm_bf16(a, b, c, epilogue);
-  } else {
-    gemm::packed_gemm_bf16(a, b, c, epilogue, num_threads());
-  }
+  const gemm::GemmOperands<BFloat16, float> op{matrix_of<const BFloat16>(a_t),
+                                               matrix_of<const BFloat16>(b_t),
+                                               matrix_of<float>(c_t)};
+  gemm::run_gemm(options.backend, {&op, 1}, epilogue);
 }
 
 }  // namespace

@@ -1,13 +1,13 @@
-// The matmul front door: validation, dtype promotion, batch broadcasting, then one 2-D kernel
-// call per batch matrix on the chosen backend.
+// The matmul front door: validation, dtype promotion, batch broadcasting, then the batch's
+// matrices to the shared GEMM path (run_gemm) in one call.
 #include <string>
 #include <type_traits>
+#include <vector>
 
 #include "core/dtype_dispatch.hpp"
 #include "core/memory_limit.hpp"
 #include "gemm/backends.hpp"
 #include "tinyaccel/matmul.hpp"
-#include "tinyaccel/threads.hpp"
 
 namespace tinyaccel {
 namespace {
@@ -65,31 +65,8 @@ struct RunConfig {
   int64_t tile_size = 64;
 };
 
-void run_2d(const RunConfig& config, gemm::MatrixRef<const BFloat16> a,
-            gemm::MatrixRef<const BFloat16> b, gemm::MatrixRef<float> c) {
-  if (gemm::bf16_backend("matmul", config.backend) == Backend::naive) {
-    return gemm::naive_gemm_bf16(a, b, c, gemm::Epilogue<float>{});
-  }
-  gemm::packed_gemm_bf16(a, b, c, gemm::Epilogue<float>{}, num_threads());
-}
-
-template <typename T>
-void run_2d(const RunConfig& config, gemm::MatrixRef<const T> a, gemm::MatrixRef<const T> b,
-            gemm::MatrixRef<T> c) {
-  Backend backend = config.backend;
-  if (backend == Backend::automatic) {
-    backend = gemm::automatic_backend(a.rows, b.cols, a.cols);
-  }
-  switch (backend) {
-    case Backend::naive: return gemm::naive_gemm(a, b, c);
-    case Backend::tiled: return gemm::tiled_gemm(a, b, c, config.tile_size);
-    case Backend::packed: return gemm::packed_gemm(a, b, c, gemm::Epilogue<T>{}, num_threads());
-    default: return gemm::blas_gemm(a, b, c);
-  }
-}
-
-// One run_2d per batch matrix of the broadcast operands a, b into contiguous c. C is float32 for
-// bfloat16 operands, else T.
+// The batch matrices of the broadcast operands a, b into contiguous c (float32 for bfloat16
+// operands, else T), handed to the GEMM path as one batch: planned once for all of them.
 template <typename T>
 void run_batches(const RunConfig& config, const MatmulPlan& p, const Tensor& a, const Tensor& b,
                  Tensor& c) {
@@ -97,15 +74,22 @@ void run_batches(const RunConfig& config, const MatmulPlan& p, const Tensor& a, 
   const int64_t nb = static_cast<int64_t>(p.batch.size());
   std::vector<int64_t> index(nb, 0);
   const int64_t batches = shape_numel(p.batch);
+  std::vector<gemm::GemmOperands<T, C>> ops;
+  ops.reserve(static_cast<size_t>(batches));
   for (int64_t batch = 0; batch < batches; ++batch) {
     int64_t off_a = 0, off_b = 0;
     for (int64_t d = 0; d < nb; ++d) {
       off_a += index[d] * a.strides()[d];
       off_b += index[d] * b.strides()[d];
     }
-    gemm::MatrixRef<C> out{c.data<C>() + batch * p.m * p.n, p.m, p.n, p.n, 1};
-    run_2d(config, matrix_at<T>(a, off_a), matrix_at<T>(b, off_b), out);
+    ops.push_back({matrix_at<T>(a, off_a), matrix_at<T>(b, off_b),
+                   {c.data<C>() + batch * p.m * p.n, p.m, p.n, p.n, 1}});
     for (int64_t d = nb - 1; d >= 0 && ++index[d] == p.batch[d]; --d) index[d] = 0;
+  }
+  if constexpr (std::is_same_v<T, BFloat16>) {
+    gemm::run_gemm(config.backend, ops, gemm::Epilogue<float>{});
+  } else {
+    gemm::run_gemm<T>(config.backend, config.tile_size, ops, gemm::Epilogue<T>{});
   }
 }
 

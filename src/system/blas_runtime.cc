@@ -3,6 +3,8 @@
 #include "system/blas_runtime.hpp"
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstring>
 #include <mutex>
@@ -28,6 +30,36 @@ std::shared_mutex g_call_mutex;
 
 // Threads the BLAS library may already have started: it keeps them when the count goes down.
 int g_blas_started = 0;
+
+#if defined(TINYACCEL_BLAS_OPENBLAS)
+// OpenBLAS's own (exported by its pthreads builds: its fork handler calls it). Weak: an OpenMP
+// build of OpenBLAS has no such function, and then its threads are OpenMP's to manage.
+extern "C" int blas_thread_shutdown_(void) __attribute__((weak));
+
+// OpenBLAS runs one thread below GEMM_MULTITHREAD_THRESHOLD (4) × 65536 multiply-adds, so a
+// smaller call wakes none of its workers.
+constexpr int64_t kBlasThreadedWork = int64_t{4} << 16;
+// Its default THREAD_TIMEOUT is 2^28 cycles (0.05–0.1 s at 2.5–5 GHz); past twice that the
+// workers sleep on a condition variable and cost nothing.
+constexpr auto kBlasSpinWindow = std::chrono::milliseconds(250);
+
+std::atomic<int64_t> g_last_threaded_call_ns{0};
+
+int64_t now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+void stop_blas_workers() {
+  if (blas_thread_shutdown_ == nullptr) return;
+  const int64_t since = now_ns() - g_last_threaded_call_ns.load();
+  if (since > std::chrono::nanoseconds(kBlasSpinWindow).count()) return;
+  std::unique_lock<std::shared_mutex> no_calls(g_call_mutex);
+  blas_thread_shutdown_();
+  g_blas_started = 1;
+}
+#endif
 
 int blas_threads_now() {
 #if defined(TINYACCEL_BLAS_OPENBLAS)
@@ -86,6 +118,16 @@ void blas_set_num_threads(int n) {
 
 std::shared_lock<std::shared_mutex> blas_call_lock() {
   return std::shared_lock<std::shared_mutex>(g_call_mutex);
+}
+
+void blas_call_finished(int64_t mnk) {
+#if defined(TINYACCEL_BLAS_OPENBLAS)
+  if (mnk < kBlasThreadedWork || openblas_get_num_threads() <= 1) return;
+  g_last_threaded_call_ns.store(now_ns());
+  parallel_prologue(stop_blas_workers);
+#else
+  (void)mnk;
+#endif
 }
 
 }  // namespace tinyaccel::sysinfo

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -58,6 +59,14 @@ int64_t parse_int(const std::string& s, size_t* used = nullptr);
 
 // First line of a small (sysfs/procfs) file; empty when it cannot be read.
 std::string read_line(const std::string& path);
+
+// The CPU bandwidth limit of this process's cgroup in CPUs (quota / period), nullopt when there
+// is none. Read under `root` ("/" normally; a fake tree in tests): /proc/self/mountinfo gives
+// the cgroup v2 mount (fstype cgroup2) and the v1 mount of the cpu controller, /proc/self/cgroup
+// the process's cgroup in each; the limit is the smallest of the cgroup's own and each
+// ancestor's up to the mount's root: v2 cpu.max ("max 100000" or "200000 100000"), v1
+// cpu.cfs_quota_us (-1: none) / cpu.cfs_period_us. v2 wins when both have one.
+std::optional<double> cgroup_cpu_limit(const std::string& root = "/");
 
 // First "key : value" value in /proc/cpuinfo for `key`; empty when absent.
 std::string proc_cpuinfo_value(const std::string& key);

@@ -103,6 +103,8 @@ SystemInfo system_info() {
   info.logical_cpus_online = counts.logical_online;
   info.physical_cores = counts.physical_cores;
   info.physical_cores_available = counts.physical_cores_available;
+  info.cpu_quota = sysinfo::cgroup_cpu_limit().value_or(0.0);
+  info.usable_cpus = usable_cpus();
   info.caches = cache_hierarchy();
 
   info.threads = num_threads();
@@ -150,7 +152,9 @@ std::string system_info_json(const SystemInfo& info, int indent) {
   j["cpus"] = {{"logical_available", info.logical_cpus_available},
                {"logical_online", info.logical_cpus_online},
                {"physical_cores", info.physical_cores},
-               {"physical_cores_available", info.physical_cores_available}};
+               {"physical_cores_available", info.physical_cores_available},
+               {"quota", info.cpu_quota > 0 ? json(info.cpu_quota) : json(nullptr)},
+               {"usable", info.usable_cpus}};
   j["caches"] = json::array();
   for (const CacheLevel& c : info.caches) {
     j["caches"].push_back({{"level", c.level},

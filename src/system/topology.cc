@@ -5,7 +5,9 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <fstream>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -183,6 +185,14 @@ int available_cpus() {
   const size_t n = sysinfo::affinity_cpus().size();
   if (n > 0) return static_cast<int>(n);
   return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+}
+
+int usable_cpus() {
+  const int cpus = available_cpus();
+  const std::optional<double> limit = sysinfo::cgroup_cpu_limit();
+  if (!limit) return cpus;
+  // A quota of 1.5 CPUs still runs two threads at once, each for part of the period.
+  return std::clamp(static_cast<int>(std::ceil(*limit - 1e-9)), 1, cpus);
 }
 
 }  // namespace tinyaccel

@@ -157,7 +157,7 @@ TEST(Messages, Cli) {
       {"unknown command", [] { return cli_error("bogus"); }, "'bogus'",
        "expected report, info, matmul, gelu, profile, roofline, cache or bench"},
       {"unknown subcommand", [] { return cli_error("bench bogus"); }, "'bogus'",
-       "expected matmul or fusion"},
+       "expected matmul, fusion, handoff or scaling"},
       {"no subcommand", [] { return cli_error("profile"); }, "'tinyaccel profile'",
        "needs a command: transformer"},
       {"no command", [] { return cli_error(""); }, "a command is required",

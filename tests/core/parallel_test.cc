@@ -1,172 +1,90 @@
-// The worker pool on its own (core/parallel.hpp): parallel_run runs each tid exactly once,
-// parallel_for visits each index exactly once in contiguous ranges fixed by (n, grain, nthreads),
-// nesting and nthreads <= 1 run serially in the caller, the first exception reaches the caller
-// and leaves the pool usable, and back-to-back jobs of different sizes do not mix. Several
-// threads calling the pool at once is tests/concurrency's (also run under ThreadSanitizer).
-#include "core/parallel.hpp"
-
+// The worker pool (core/parallel.hpp) across processes and thread counts: the hand-off is
+// measured for every count, and the pool survives fork(): a child process whose parent used the pool runs threaded kernels (it gets
+// its own workers) instead of waiting forever on workers that do not exist in it.
+// Under ThreadSanitizer the fork tests need TSAN_OPTIONS=die_after_fork=0: by default it refuses
+// to start threads in the child of a multi-threaded process.
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
-#include <algorithm>
 #include <atomic>
-#include <mutex>
-#include <set>
-#include <stdexcept>
-#include <string>
+#include <chrono>
 #include <thread>
-#include <utility>
-#include <vector>
+
+#include "core/parallel.hpp"
+#include "tinyaccel/matmul.hpp"
+#include "tinyaccel/tensor.hpp"
+#include "tinyaccel/threads.hpp"
 
 namespace tinyaccel {
 namespace {
 
-const int kThreadCounts[] = {1, 2, 3, 4, 7, 8};
+TEST(Parallel, HandoffIsMeasuredForEveryCount) {
+  for (int threads : {1, 2, 8}) EXPECT_GT(measure_handoff(threads, 20), 0.0) << threads;
+  EXPECT_THROW(measure_handoff(0, 1), ValueError);
+  EXPECT_THROW(measure_handoff(kMaxHandoffThreads + 1, 1), ValueError);
+}
 
-TEST(Pool, RunCallsEveryTidOnceWithTheCount) {
-  for (int nthreads : kThreadCounts) {
-    std::vector<std::atomic<int>> calls(static_cast<size_t>(nthreads));
-    std::atomic<int> wrong_count{0};
-    std::mutex mutex;
-    std::set<std::thread::id> threads;
-    parallel_run(nthreads, [&](int tid, int nt) {
-      if (nt != nthreads) ++wrong_count;
-      ++calls[static_cast<size_t>(tid)];
-      std::lock_guard<std::mutex> lock(mutex);
-      threads.insert(std::this_thread::get_id());
-    });
-    EXPECT_EQ(wrong_count.load(), 0) << nthreads;
-    for (int tid = 0; tid < nthreads; ++tid)
-      EXPECT_EQ(calls[tid].load(), 1) << tid << "/" << nthreads;
-    EXPECT_EQ(static_cast<int>(threads.size()), nthreads) << "tids share a thread";
-    EXPECT_TRUE(threads.count(std::this_thread::get_id())) << "the caller is not tid 0";
+// C = A·B for A, B of ones (n × n): every element is n.
+bool packed_product_is_right(int64_t n) {
+  const Tensor a = Tensor::full({n, n}, 1.0), b = Tensor::full({n, n}, 1.0);
+  const Tensor c = matmul(a, b, Backend::packed);
+  const float* p = c.data<float>();
+  for (int64_t i = 0; i < n * n; ++i) {
+    if (p[i] != static_cast<float>(n)) return false;
   }
+  return true;
 }
 
-TEST(Pool, ZeroOrOneThreadRunsOnceInTheCaller) {
-  for (int nthreads : {-3, 0, 1}) {
-    std::vector<std::pair<int, int>> seen;
-    std::thread::id where;
-    parallel_run(nthreads, [&](int tid, int nt) {
-      seen.emplace_back(tid, nt);
-      where = std::this_thread::get_id();
-    });
-    EXPECT_EQ(seen, (std::vector<std::pair<int, int>>{{0, 1}})) << nthreads;
-    EXPECT_EQ(where, std::this_thread::get_id());
+// Waits for `child` for at most `limit`; kills it and returns -1 when it has not exited.
+int wait_for_child(pid_t child, std::chrono::seconds limit) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  int status = 0;
+  while (std::chrono::steady_clock::now() < deadline) {
+    const pid_t r = waitpid(child, &status, WNOHANG);
+    if (r == child) return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
+  kill(child, SIGKILL);
+  waitpid(child, &status, 0);
+  return -1;
 }
 
-// The ranges parallel_for hands out, sorted by begin.
-std::vector<std::pair<int64_t, int64_t>> ranges_of(int64_t n, int64_t grain, int nthreads) {
-  std::mutex mutex;
-  std::vector<std::pair<int64_t, int64_t>> ranges;
-  parallel_for(n, grain, nthreads, [&](int64_t begin, int64_t end) {
-    std::lock_guard<std::mutex> lock(mutex);
-    ranges.emplace_back(begin, end);
-  });
-  std::sort(ranges.begin(), ranges.end());
-  return ranges;
-}
-
-TEST(Pool, ForVisitsEveryIndexOnceInContiguousRanges) {
-  for (int64_t n : {0, 1, 2, 3, 7, 64, 1000, 4097}) {
-    for (int64_t grain : {1, 3, 5000}) {
-      for (int nthreads : kThreadCounts) {
-        std::vector<std::atomic<int>> hits(static_cast<size_t>(n));
-        parallel_for(n, grain, nthreads, [&](int64_t begin, int64_t end) {
-          for (int64_t i = begin; i < end; ++i) ++hits[static_cast<size_t>(i)];
-        });
-        for (int64_t i = 0; i < n; ++i) {
-          ASSERT_EQ(hits[static_cast<size_t>(i)].load(), 1)
-              << "index " << i << " n=" << n << " grain=" << grain << " threads=" << nthreads;
-        }
-        const auto ranges = ranges_of(n, grain, nthreads);
-        int64_t next = 0;
-        for (const auto& [begin, end] : ranges) {
-          ASSERT_EQ(begin, next) << "gap or overlap, n=" << n;
-          ASSERT_LT(begin, end) << "empty range handed out, n=" << n;
-          next = end;
-        }
-        EXPECT_EQ(next, n);
-        EXPECT_LE(static_cast<int64_t>(ranges.size()), std::max(1, nthreads));
-        if (n > 0) {
-          // No thread gets fewer than `grain` items unless one range takes everything.
-          EXPECT_LE(static_cast<int64_t>(ranges.size()), std::max<int64_t>(1, n / grain));
-        }
-        // Static partition: the same ranges every time (what makes results deterministic).
-        EXPECT_EQ(ranges, ranges_of(n, grain, nthreads)) << "n=" << n << " threads=" << nthreads;
-      }
-    }
+TEST(Parallel, ChildOfAParentThatUsedThePoolRunsAPackedMatmul) {
+  const int saved = num_threads();
+  set_num_threads(4);
+  ASSERT_TRUE(packed_product_is_right(256));  // the parent's workers are started and idle
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    // Only async-signal-safe exits from here: _exit, never the test framework.
+    const bool ok = packed_product_is_right(256) && packed_product_is_right(300);
+    std::atomic<int> ran{0};
+    parallel_run(4, [&](int, int) { ran.fetch_add(1); });
+    _exit(ok && ran.load() == 4 ? 0 : 1);
   }
+  EXPECT_EQ(wait_for_child(child, std::chrono::seconds(60)), 0)
+      << "-1: the child hung (killed after 60 s); 1: its product was wrong";
+  EXPECT_TRUE(packed_product_is_right(256));  // and the parent's pool still works
+  set_num_threads(saved);
 }
 
-TEST(Pool, NestedCallsRunSeriallyInTheWorker) {
-  constexpr int kOuter = 4, kInner = 3;
-  std::vector<std::atomic<int>> inner_calls(kOuter * kInner);
-  std::atomic<int> foreign{0};
-  std::vector<std::atomic<int64_t>> hits(kOuter * 100);
-  parallel_run(kOuter, [&](int tid, int) {
-    const auto self = std::this_thread::get_id();
-    parallel_run(kInner, [&](int inner, int nt) {
-      if (std::this_thread::get_id() != self || nt != kInner) ++foreign;
-      ++inner_calls[tid * kInner + inner];
-    });
-    parallel_for(100, 1, 4, [&](int64_t begin, int64_t end) {
-      if (std::this_thread::get_id() != self) ++foreign;
-      for (int64_t i = begin; i < end; ++i) ++hits[tid * 100 + i];
-    });
-  });
-  EXPECT_EQ(foreign.load(), 0) << "a nested call left its worker thread";
-  for (auto& c : inner_calls) EXPECT_EQ(c.load(), 1);
-  for (auto& h : hits) EXPECT_EQ(h.load(), 1);
-}
-
-TEST(Pool, FirstExceptionReachesTheCallerAndThePoolStaysUsable) {
-  for (int nthreads : {1, 2, 4}) {
-    for (int thrower = 0; thrower < nthreads; ++thrower) {
+// fork() from a thread other than the pool's last caller, while the pool is idle.
+TEST(Parallel, ChildForkedFromAnotherThreadRunsThePool) {
+  ASSERT_TRUE(packed_product_is_right(128));
+  int status = -2;
+  std::thread forker([&] {
+    const pid_t child = fork();
+    if (child == 0) {
       std::atomic<int> ran{0};
-      try {
-        parallel_run(nthreads, [&](int tid, int) {
-          ++ran;
-          if (tid == thrower) throw std::runtime_error("task " + std::to_string(tid));
-        });
-        ADD_FAILURE() << "no exception, threads=" << nthreads;
-      } catch (const std::runtime_error& e) {
-        EXPECT_EQ(std::string(e.what()), "task " + std::to_string(thrower));
-      }
-      EXPECT_EQ(ran.load(), nthreads) << "the other tids still run to the end";
+      parallel_run(3, [&](int, int) { ran.fetch_add(1); });
+      _exit(ran.load() == 3 && packed_product_is_right(200) ? 0 : 1);
     }
-    // Every tid throwing: exactly one exception comes out.
-    EXPECT_THROW(parallel_run(nthreads, [](int, int) { throw std::logic_error("all"); }),
-                 std::logic_error);
-    std::atomic<int> after{0};
-    parallel_run(nthreads, [&](int, int) { ++after; });
-    EXPECT_EQ(after.load(), nthreads) << "pool unusable after an exception";
-  }
-  EXPECT_THROW(parallel_for(100, 1, 4,
-                            [](int64_t begin, int64_t) {
-                              if (begin == 0) throw std::out_of_range("first range");
-                            }),
-               std::out_of_range);
-}
-
-// Many short jobs of changing sizes back to back (the pattern of a GEMM per layer): each sees
-// only its own tids, and a job for fewer threads never wakes the extra workers into it.
-TEST(Pool, BackToBackJobsOfChangingSizes) {
-  parallel_reserve(8);
-  for (int round = 0; round < 200; ++round) {
-    const int nthreads = 1 + round % 8;
-    std::vector<std::atomic<int>> calls(8);
-    std::atomic<int> bad{0};
-    parallel_run(nthreads, [&](int tid, int nt) {
-      if (nt != nthreads || tid >= nthreads) ++bad;
-      ++calls[static_cast<size_t>(tid)];
-    });
-    ASSERT_EQ(bad.load(), 0) << "round " << round;
-    for (int tid = 0; tid < 8; ++tid) {
-      ASSERT_EQ(calls[static_cast<size_t>(tid)].load(), tid < nthreads ? 1 : 0)
-          << "round " << round << " tid " << tid;
-    }
-  }
+    status = child < 0 ? -3 : wait_for_child(child, std::chrono::seconds(60));
+  });
+  forker.join();
+  EXPECT_EQ(status, 0);
 }
 
 }  // namespace

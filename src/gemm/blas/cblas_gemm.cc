@@ -78,8 +78,11 @@ void blas_gemm(MatrixRef<const T> a, MatrixRef<const T> b, MatrixRef<T> c) {
   const int m = checked_int(a.rows, "m"), n = checked_int(b.cols, "n"), k = checked_int(a.cols, "k");
   // C has unit column stride (callers guarantee it); a single row may report any row stride.
   const int64_t ldc = c.rows == 1 ? std::max(c.row_stride, c.cols) : c.row_stride;
-  const auto fixed_thread_count = sysinfo::blas_call_lock();
-  call_gemm(oa, ob, m, n, k, a.data, b.data, c.data, checked_int(ldc, "ldc"));
+  {
+    const auto fixed_thread_count = sysinfo::blas_call_lock();
+    call_gemm(oa, ob, m, n, k, a.data, b.data, c.data, checked_int(ldc, "ldc"));
+  }
+  sysinfo::blas_call_finished(a.rows * b.cols * a.cols);
 }
 
 template void blas_gemm<float>(MatrixRef<const float>, MatrixRef<const float>, MatrixRef<float>);

@@ -17,6 +17,8 @@ struct Bf16Flavour {
   using C = float;
   using Epi = Epilogue<float>;
   using Config = Bf16GemmConfig;
+  static constexpr bool kSplitsK = true;
+  static constexpr bool kHasGemv = false;
 
   static const Epilogue<float>& post(const Epi& e) { return e; }
   static bool reads_c(const Epi& e, bool first) { return !first || e.beta != 0.0f; }
@@ -52,24 +54,51 @@ struct Bf16Flavour {
 
 }  // namespace
 
-void packed_gemm_bf16(MatrixRef<const BFloat16> a, MatrixRef<const BFloat16> b,
-                      MatrixRef<float> c, const Epilogue<float>& epilogue, int nthreads,
-                      const Bf16GemmConfig* config) {
-  const int64_t m = a.rows, n = b.cols, k = a.cols;
-  if (m == 0 || n == 0) return;
-  if (k == 0) {
-    std::vector<float> zeros(static_cast<size_t>(m * n), 0.0f);
-    apply_epilogue<float>({zeros.data(), m, n, n, 1}, c, epilogue);
-    return;
-  }
-  const Bf16GemmConfig& cfg = config ? *config : bf16_gemm_config(active_isa());
+namespace {
+
+Problem<Bf16Flavour> bf16_problem(const GemmOperands<BFloat16, float>& op,
+                                  const Epilogue<float>& epilogue, const Bf16GemmConfig& cfg) {
+  const auto& [a, b, c] = op;
   // Rows of A are read in place by the native kernels when contiguous and not aliasing in L1;
   // otherwise copied (and widened for the float32 family).
   const bool in_place = cfg.a_in_place && a.col_stride == 1 &&
-                        !should_copy_a(a.row_stride * 2, m, n, cfg.nr);
-  const Problem<Bf16Flavour> pr{a, b, c, &epilogue, &cfg,
-                                in_place ? AMode::in_place : AMode::row_copy, false};
-  run_bands(pr, threads_for_flops(m, n, k, nthreads));
+                        !should_copy_a(a.row_stride * 2, a.rows, b.cols, cfg.nr);
+  return {a, b, c, &epilogue, &cfg, in_place ? AMode::in_place : AMode::row_copy, false};
+}
+
+void run_bf16(std::span<const GemmOperands<BFloat16, float>> batch,
+              const Epilogue<float>& epilogue, int nthreads, const Bf16GemmConfig& cfg) {
+  if (batch.empty()) return;
+  const int64_t m = batch[0].a.rows, n = batch[0].b.cols, k = batch[0].a.cols;
+  if (m == 0 || n == 0) return;
+  if (k == 0) {
+    std::vector<float> zeros(static_cast<size_t>(m * n), 0.0f);
+    for (const auto& op : batch) apply_epilogue<float>({zeros.data(), m, n, n, 1}, op.c, epilogue);
+    return;
+  }
+  std::vector<Problem<Bf16Flavour>> problems;
+  problems.reserve(batch.size());
+  for (const auto& op : batch) problems.push_back(bf16_problem(op, epilogue, cfg));
+  PlanReads reads;
+  reads.prepares_a = problems[0].a_mode != AMode::in_place;
+  reads.splits_k = true;
+  const GemmPlan plan =
+      plan_gemm(cfg, m, n, k, reads, static_cast<int64_t>(batch.size()), nthreads);
+  run_batch(problems.data(), static_cast<int64_t>(problems.size()), plan);
+}
+
+}  // namespace
+
+void packed_gemm_bf16(MatrixRef<const BFloat16> a, MatrixRef<const BFloat16> b,
+                      MatrixRef<float> c, const Epilogue<float>& epilogue, int nthreads,
+                      const Bf16GemmConfig* config) {
+  const GemmOperands<BFloat16, float> one{a, b, c};
+  run_bf16({&one, 1}, epilogue, nthreads, config ? *config : bf16_gemm_config(active_isa()));
+}
+
+void packed_gemm_bf16(std::span<const GemmOperands<BFloat16, float>> batch,
+                      const Epilogue<float>& epilogue, int nthreads) {
+  run_bf16(batch, epilogue, nthreads, bf16_gemm_config(active_isa()));
 }
 
 void naive_gemm_bf16(MatrixRef<const BFloat16> a, MatrixRef<const BFloat16> b,

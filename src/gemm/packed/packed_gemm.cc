@@ -16,6 +16,8 @@ struct FloatFlavour {
   using C = T;
   using Epi = Epilogue<T>;
   using Config = GemmConfig<T>;
+  static constexpr bool kSplitsK = true;
+  static constexpr bool kHasGemv = true;
 
   static const Epilogue<T>& post(const Epi& e) { return e; }
   static bool reads_c(const Epi& e, bool first) { return !first || e.beta != T(0); }
@@ -39,72 +41,75 @@ struct FloatFlavour {
     kernel(kc, static_cast<const T*>(a), lda, static_cast<const T*>(b), ldb, c, ldc, e.alpha,
            pos.first ? e.beta : T(1));
   }
+
+  // One row of C (M = 1, a matrix-vector product) over columns `cols`, starting on a gemv_nr
+  // strip: y = A·B accumulated by the gemv kernel in a per-thread buffer, then the epilogue
+  // (apply_epilogue, as for K = 0) into C. Nothing is packed: without a second row of A nothing
+  // would reuse a packed B, and packing would add a copy of B to the one pass that bounds the
+  // time. Columns past the last whole strip go through run_band.
+  static void run_gemv(const Problem<FloatFlavour>& pr, const GemmPlan& plan, Span cols) {
+    const UkernelFamily<T>& family = *pr.config->family;
+    const int64_t width = cols.size() / family.gemv_nr * family.gemv_nr;
+    if (width > 0) {
+      T* y = t_b_buffer.get<T>(width);
+      std::fill_n(y, width, T(0));
+      family.gemv(pr.a.cols, pr.a.data, &pr.b(0, cols.begin), pr.b.row_stride, y, width);
+      Epilogue<T> strip = *pr.epilogue;
+      if (strip.bias) strip.bias += cols.begin;
+      apply_epilogue<T>({y, 1, width, width, 1},
+                        {&pr.c(0, cols.begin), 1, width, pr.c.row_stride, 1}, strip);
+    }
+    if (cols.begin + width < cols.end) run_band(pr, plan, {0, 1}, {cols.begin + width, cols.end});
+  }
 };
 
-// One row of C (M = 1, a matrix-vector product) over columns [n0, n1), n0 a multiple of
-// gemv_nr: y = A·B accumulated by the gemv kernel in a per-thread buffer, then the epilogue
-// (apply_epilogue, as for K = 0) into C. Nothing is packed: without a second row of A nothing
-// would reuse a packed B, and packing would add a copy of B to the one pass that bounds the
-// time. Columns past the last whole gemv_nr strip go through run_band.
 template <typename T>
-void run_gemv(const Problem<FloatFlavour<T>>& pr, int64_t n0, int64_t n1) {
-  const UkernelFamily<T>& family = *pr.config->family;
-  const int64_t width = (n1 - n0) / family.gemv_nr * family.gemv_nr;
-  if (width > 0) {
-    T* y = t_b_buffer.get<T>(width);
-    std::fill_n(y, width, T(0));
-    family.gemv(pr.a.cols, pr.a.data, &pr.b(0, n0), pr.b.row_stride, y, width);
-    Epilogue<T> strip = *pr.epilogue;
-    if (strip.bias) strip.bias += n0;
-    apply_epilogue<T>({y, 1, width, width, 1}, {&pr.c(0, n0), 1, width, pr.c.row_stride, 1},
-                      strip);
-  }
-  if (n0 + width < n1) run_band(pr, 0, 1, n0 + width, n1);
+FloatReads reads_of(const GemmOperands<T>& op, const GemmConfig<T>& cfg) {
+  const auto& [a, b, c] = op;
+  return float_reads(cfg, {a.rows, b.cols, a.cols, static_cast<int>(sizeof(T)), a.row_stride,
+                           a.col_stride == 1, b.col_stride == 1, c.col_stride == 1,
+                           cfg.family->gemv_nr});
 }
 
 }  // namespace
 
 template <typename T>
-void packed_gemm(MatrixRef<const T> a, MatrixRef<const T> b, MatrixRef<T> c,
-                 const Epilogue<T>& epilogue, int nthreads) {
-  const int64_t m = a.rows, n = b.cols, k = a.cols;
+void packed_gemm(std::span<const GemmOperands<T>> batch, const Epilogue<T>& epilogue,
+                 int nthreads) {
+  if (batch.empty()) return;
+  const auto& [a0, b0, c0] = batch[0];
+  const int64_t m = a0.rows, n = b0.cols, k = a0.cols;
   if (m == 0 || n == 0) return;
   if (k == 0) {
     std::vector<T> zeros(static_cast<size_t>(m * n), T(0));
-    apply_epilogue<T>({zeros.data(), m, n, n, 1}, c, epilogue);
+    for (const GemmOperands<T>& op : batch) {
+      apply_epilogue<T>({zeros.data(), m, n, n, 1}, op.c, epilogue);
+    }
     return;
   }
   const GemmConfig<T>& cfg = active_gemm_config<T>();
-  const int mr = cfg.mr, nr = cfg.nr;
-  // B is read unpacked when its rows are contiguous and either few A panels reuse it (packing
-  // would cost as much as the one pass it serves) or the whole of B fits in half of L2.
-  const int64_t b_bytes = k * n * static_cast<int64_t>(sizeof(T));
-  const bool direct_b =
-      b.col_stride == 1 && (m <= 2 * mr || b_bytes <= cfg.l2_bytes / 2);
-  // A is read in place when its rows are contiguous: the kernels' broadcasts then walk MR rows
-  // of A, each sequentially, instead of one packed panel (the same bytes, so the same L1 reuse
-  // across the jr loop), and the O(M·K) packing pass disappears; rows that alias in L1 are
-  // copied (should_copy_a). A with a non-unit column stride is packed into micro-panels.
-  AMode a_mode = AMode::panels;
-  if (a.col_stride == 1) {
-    const bool copy = should_copy_a(a.row_stride * static_cast<int64_t>(sizeof(T)), m, n, nr);
-    a_mode = copy ? AMode::row_copy : AMode::in_place;
+  const FloatReads reads = reads_of(batch[0], cfg);
+  std::vector<Problem<FloatFlavour<T>>> problems;
+  problems.reserve(batch.size());
+  for (const auto& [a, b, c] : batch) {
+    problems.push_back({a, b, c, &epilogue, &cfg, reads.a_mode, reads.direct_b});
   }
-  const Problem<FloatFlavour<T>> pr{a, b, c, &epilogue, &cfg, a_mode, direct_b};
-
-  int nt = threads_for_flops(m, n, k, nthreads);
-  if (m == 1 && a.col_stride == 1 && b.col_stride == 1 && c.col_stride == 1) {
-    // Threads take whole gemv strips, so every column's arithmetic is the same for any count.
-    const int64_t strip = cfg.family->gemv_nr, strips = (n + strip - 1) / strip;
-    nt = static_cast<int>(std::min<int64_t>(nt, strips));
-    parallel_run(nt, [&](int tid, int nthr) {
-      run_gemv(pr, strips * tid / nthr * strip, std::min(n, strips * (tid + 1) / nthr * strip));
-    });
-    return;
-  }
-  run_bands(pr, nt);
+  const GemmPlan plan =
+      plan_gemm(cfg, m, n, k, reads.plan, static_cast<int64_t>(batch.size()), nthreads);
+  run_batch(problems.data(), static_cast<int64_t>(problems.size()), plan);
 }
 
+template <typename T>
+void packed_gemm(MatrixRef<const T> a, MatrixRef<const T> b, MatrixRef<T> c,
+                 const Epilogue<T>& epilogue, int nthreads) {
+  const GemmOperands<T> one{a, b, c};
+  packed_gemm<T>(std::span<const GemmOperands<T>>(&one, 1), epilogue, nthreads);
+}
+
+template void packed_gemm<float>(std::span<const GemmOperands<float>>, const Epilogue<float>&,
+                                 int);
+template void packed_gemm<double>(std::span<const GemmOperands<double>>,
+                                  const Epilogue<double>&, int);
 template void packed_gemm<float>(MatrixRef<const float>, MatrixRef<const float>,
                                  MatrixRef<float>, const Epilogue<float>&, int);
 template void packed_gemm<double>(MatrixRef<const double>, MatrixRef<const double>,

@@ -23,6 +23,9 @@ struct QFlavour {
   using C = float;
   using Epi = QFlavourEpilogue;
   using Config = QGemmConfig;
+  // The last pass dequantizes the whole int32 sum: K is never split.
+  static constexpr bool kSplitsK = false;
+  static constexpr bool kHasGemv = false;
 
   static const Epilogue<float>& post(const Epi& e) { return e.post; }
   static bool reads_c(const Epi&, bool first) { return !first; }
@@ -86,7 +89,9 @@ void packed_qgemm(MatrixRef<const uint8_t> a, MatrixRef<const int8_t> b, MatrixR
   const QFlavourEpilogue e{epilogue.row_scale, epilogue.col_scale, comp.data(), epilogue.post};
   const Problem<QFlavour> pr{a, b, c, &e, &cfg,
                              in_place ? AMode::in_place : AMode::row_copy, false};
-  run_bands(pr, threads_for_flops(m, n, k, nthreads));
+  PlanReads reads;
+  reads.prepares_a = !in_place;
+  run_plan(pr, plan_gemm(cfg, m, n, k, reads, 1, nthreads));
 }
 
 void naive_qgemm(MatrixRef<const uint8_t> a, MatrixRef<const int8_t> b, MatrixRef<float> c,
