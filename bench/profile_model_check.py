@@ -5,12 +5,12 @@ For each model — nn.TransformerEncoderLayer(768, 12, 3072, batch_first, norm_f
 (1, 512, 768) input, and a 3-layer MLP (768 → 3072 → 3072 → 768, GELU) on (512, 768) — runs
 tinyaccel.profile_model, then an independent torch.profiler session over the same number of
 passes, and compares each op's time: profile_model's median per call against the profiler's
-average CPU time of the op with the same name and input shapes (key_averages grouped by input
-shape). Rounds alternate the two, so load on a shared machine reaches both alike; the figure is
+median CPU time over the calls of the op with the same name and input shapes. Rounds
+alternate the two, so load on a shared machine reaches both alike; the figure is
 the median ratio per op over the rounds.
 
 usage: .venv-test/bin/python bench/profile_model_check.py [--threads 2] [--rounds 3]
-       [--iterations 5] [--json out.json]
+       [--iterations 10] [--json out.json]
 """
 import argparse
 import json
@@ -29,7 +29,9 @@ def models(torch):
 
 
 def profiler_times(torch, model, x, warmup, iterations):
-    """torch.profiler's average CPU time per call (ms) by (op name, input shapes)."""
+    """torch.profiler's median CPU time per call (ms) by (op name, input shapes), over every call
+    of that op in `iterations` passes (the median, as profile_model reports: one preempted call
+    on a shared machine moves a mean by more than the 10% this checks)."""
     from torch.profiler import ProfilerActivity, profile
     with torch.inference_mode():
         for _ in range(warmup):
@@ -37,18 +39,18 @@ def profiler_times(torch, model, x, warmup, iterations):
         with profile(activities=[ProfilerActivity.CPU], record_shapes=True) as prof:
             for _ in range(iterations):
                 model(x)
-    out = {}
-    for e in prof.key_averages(group_by_input_shape=True):
+    calls = {}
+    for e in prof.events():
         shapes = "x".join("(" + ",".join(map(str, s)) + ")" for s in e.input_shapes if s)
-        out[(e.key, shapes)] = e.cpu_time_total / e.count * 1e-3
-    return out
+        calls.setdefault((e.name, shapes), []).append(e.cpu_time_total * 1e-3)
+    return {key: statistics.median(times) for key, times in calls.items()}
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--iterations", type=int, default=5)
+    parser.add_argument("--iterations", type=int, default=10)
     parser.add_argument("--json", default=None)
     args = parser.parse_args()
 
@@ -62,7 +64,7 @@ def main():
     worst = 0.0
     for title, model, x in models(torch):
         # An op that runs several times with the same shapes (two LayerNorms, two GELUs) is one
-        # row of torch.profiler's averages: ours are averaged over the same calls.
+        # key of the reference: ours are averaged over the same calls.
         ratios = {}
         for _ in range(args.rounds):
             p = ta.profile_model(model, x, warmup=2, iterations=args.iterations, roofline=roofs,
