@@ -7,7 +7,8 @@ it, and what would help. Ops that tinyaccel has a kernel for are timed again as 
 them, on the same shapes, next to the framework's own kernel (the speed-up if swapped in).
 
 - ``torch.nn.Module``: ops and times come from ``torch.profiler`` (each op's total CPU time, the
-  same number ``torch.profiler`` reports for it, as a median over the profiled passes); FLOPs are
+  same number ``torch.profiler`` reports for it, as a median over the profiled passes, taken with
+  FLOP counting off; one more pass counts them); FLOPs are
   tinyaccel's declared cost for ops it knows (matmuls, GELU, LayerNorm, softmax, attention, add,
   mul) and PyTorch's own count otherwise; bytes follow from the input shapes and the dtype
   (inputs read once, the output written once).
@@ -166,34 +167,45 @@ def _profile_torch(torch, model, example, warmup, iterations, roofs, swap) -> Mo
     dtype = "float64" if itemsize == 8 else "float32"
     model.eval()
     totals = []
+
+    def ops_per_pass(prof, passes: int) -> List[list]:
+        per_pass: Dict[int, list] = {}
+        for e in prof.events():
+            it = _iteration_of(e)
+            if it is not None and _selected(e):
+                per_pass.setdefault(it, []).append(e)
+        return [sorted(per_pass.get(i, []), key=lambda e: e.time_range.start)
+                for i in range(passes)]
+
+    # Times come from a session without FLOP counting (counting can slow an op it counts); the
+    # FLOPs PyTorch counts come from one more pass with it on.
     with torch.inference_mode():
         for _ in range(warmup):
             model(*inputs)
-        with profile(activities=[ProfilerActivity.CPU], record_shapes=True,
-                     with_flops=True) as prof:
+        with profile(activities=[ProfilerActivity.CPU], record_shapes=True) as prof:
             for i in range(iterations):
                 with record_function(f"tinyaccel.pass {i}"):
                     start = time.perf_counter()
                     model(*inputs)
                     totals.append(time.perf_counter() - start)
-    per_pass: Dict[int, list] = {}
-    for e in prof.events():
-        it = _iteration_of(e)
-        if it is not None and _selected(e):
-            per_pass.setdefault(it, []).append(e)
-    passes = [sorted(per_pass.get(i, []), key=lambda e: e.time_range.start)
-              for i in range(iterations)]
+        with profile(activities=[ProfilerActivity.CPU], record_shapes=True,
+                     with_flops=True) as counted:
+            with record_function("tinyaccel.pass 0"):
+                model(*inputs)
+    passes = ops_per_pass(prof, iterations) + ops_per_pass(counted, 1)
     signature = [(e.name, e.input_shapes) for e in passes[0]]
     if any([(e.name, e.input_shapes) for e in p] != signature for p in passes):
         raise ValueError("the model ran different ops on different passes; profile one "
                          "deterministic forward pass")
+    flops_counted = passes.pop()
     medians = [statistics.median(p[i].cpu_time_total for p in passes) * 1e-6
                for i in range(len(signature))]
     whole = sum(medians)
     ops = []
     for i, e in enumerate(passes[0]):
         name, shapes = e.name, [tuple(s) for s in e.input_shapes]
-        flops, nbytes, source = _torch_op_cost(name, shapes, e.flops, itemsize, dtype)
+        flops, nbytes, source = _torch_op_cost(name, shapes, flops_counted[i].flops, itemsize,
+                                               dtype)
         shown = "x".join("(" + ",".join(map(str, s)) + ")" for s in shapes if s)
         placed = roofs.place(f"{name} {shown}", flops, nbytes, medians[i], dtype=dtype)
         op = ModelOp(name, shown, medians[i] * 1e3, medians[i] / whole if whole else 0.0, flops,
