@@ -192,20 +192,22 @@ def _profile_torch(torch, model, example, warmup, iterations, roofs, swap) -> Mo
                      with_flops=True) as counted:
             with record_function("tinyaccel.pass 0"):
                 model(*inputs)
-    passes = ops_per_pass(prof, iterations) + ops_per_pass(counted, 1)
+    passes = ops_per_pass(prof, iterations)
     signature = [(e.name, e.input_shapes) for e in passes[0]]
     if any([(e.name, e.input_shapes) for e in p] != signature for p in passes):
         raise ValueError("the model ran different ops on different passes; profile one "
                          "deterministic forward pass")
-    flops_counted = passes.pop()
+    counted_flops: Dict[Tuple[str, str], int] = {}
+    for e in ops_per_pass(counted, 1)[0]:
+        counted_flops.setdefault((e.name, str(e.input_shapes)), e.flops)
     medians = [statistics.median(p[i].cpu_time_total for p in passes) * 1e-6
                for i in range(len(signature))]
     whole = sum(medians)
     ops = []
     for i, e in enumerate(passes[0]):
         name, shapes = e.name, [tuple(s) for s in e.input_shapes]
-        flops, nbytes, source = _torch_op_cost(name, shapes, flops_counted[i].flops, itemsize,
-                                               dtype)
+        torch_flops = counted_flops.get((name, str(e.input_shapes)), 0)
+        flops, nbytes, source = _torch_op_cost(name, shapes, torch_flops, itemsize, dtype)
         shown = "x".join("(" + ",".join(map(str, s)) + ")" for s in shapes if s)
         placed = roofs.place(f"{name} {shown}", flops, nbytes, medians[i], dtype=dtype)
         op = ModelOp(name, shown, medians[i] * 1e3, medians[i] / whole if whole else 0.0, flops,
