@@ -126,8 +126,8 @@ BackendChoice choose_backend(int64_t m, int64_t n, int64_t k, DType dtype);
 // The packed GEMM's micro-kernel and blocking per dtype (float32, float64, bfloat16, int8) at
 // active_isa(), e.g. {bf16, "bf16_gemm_12x32_avx512bf16 (MR=12, NR=32, KC=..., NC=...)"}.
 std::vector<std::pair<DType, std::string>> packed_gemm_kernels();
-// Several lines for `tinyaccel info`: the micro-kernels in use (ISA, MR×NR, KC/NC) and the
-// rule Backend::automatic follows with the measurements behind it.
+// Several lines for reports: the packed micro-kernel of each dtype (packed_gemm_kernels), the
+// rule Backend::automatic follows, and how many threads a product gets.
 std::string describe_backend_choice();
 
 // Cost of a @ b: 2·m·n·k FLOPs per batch matrix; bytes = (m·k + k·n + m·n)·sizeof(dtype) per

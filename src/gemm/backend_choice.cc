@@ -13,10 +13,13 @@
 //   1×768×768 f64 packed 37  blas  21
 // So: BLAS below kTinyWork multiply-adds, packed everywhere else, where it is faster and fuses
 // epilogues (bias, activation) that BLAS would need a second pass over C for.
+#include <fmt/format.h>
+
 #include <string>
 
 #include "gemm/backends.hpp"
 #include "gemm/packed/kernel_table.hpp"
+#include "gemm/packed/partition.hpp"
 #include "tinyaccel/system.hpp"
 #include "tinyaccel/threads.hpp"
 
@@ -56,12 +59,11 @@ std::string describe_backend_choice() {
   for (const auto& [dtype, kernel] : packed_gemm_kernels()) {
     s += std::string("packed ") + dtype_name(dtype) + " kernel: " + kernel + "\n";
   }
-  s += "auto backend: blas when m*n*k < 2^17 (tiny: OpenBLAS small-matrix kernels measured "
-       "faster);\n";
-  s += "              packed otherwise (measured faster from 64^3 up, e.g. 128^3: 206 vs 150 "
-       "GFLOP/s, and 1x768x768: 73 vs 44 on 2 threads; it fuses bias + activation)\n";
-  s += "threads: " + std::to_string(num_threads()) +
-       " (packed uses 1 thread below 2^18 FLOPs = 2*m*n*k; BLAS never runs inside our threads)";
+  s += "auto backend: blas when m*n*k < 2^17 (OpenBLAS's small-matrix kernels), packed otherwise "
+       "(it fuses bias + activation)\n";
+  s += fmt::format("threads: {} (packed: at most one per {:.0f} FLOPs = 2*m*n*k; BLAS never runs "
+                   "inside our threads)",
+                   num_threads(), gemm::kMinFlopsPerThread);
   return s;
 }
 
