@@ -44,6 +44,59 @@ BENCHMARK_CAPTURE(ukernel_f64, avx512, Isa::avx512)->Arg(64)->Arg(256);
 BENCHMARK_CAPTURE(ukernel_f64, avx2, Isa::avx2)->Arg(64)->Arg(256);
 BENCHMARK_CAPTURE(ukernel_f64, scalar, Isa::scalar)->Arg(256);
 
+// The bfloat16 kernel as the driver runs it: a 12-row A copy (row stride as copy_stride gives)
+// against `panels` packed B micro-panels of depth kc taken in turn: 1 panel stays in L1, 8
+// panels of kc = 1024 (512 KiB) stream from L2 as a packed B block does. Counter: GFLOP/s.
+void ukernel_bf16(benchmark::State& state) {
+  if (!(detected_isa() >= Isa::avx512 && cpu_features().avx512_bf16)) {
+    state.SkipWithError("AVX512_BF16 not available on this machine");
+    return;
+  }
+  const Bf16Family& f = bf16_gemm_12x32_avx512bf16();
+  const int64_t kc = state.range(0), panels = state.range(1), lda = kc + 32;
+  std::vector<BFloat16> a(f.mr * lda, to_bfloat16(0.5f));
+  std::vector<BFloat16> b(panels * kc * f.nr, to_bfloat16(0.25f));
+  std::vector<float> c(f.mr * f.nr * panels, 0.0f);
+  int64_t q = 0;
+  for (auto _ : state) {
+    f.kernels[f.mr](kc, a.data(), lda, b.data() + q * kc * f.nr, c.data() + q * f.mr * f.nr,
+                    f.nr, 1.0f, 1.0f);
+    q = q + 1 == panels ? 0 : q + 1;
+    benchmark::ClobberMemory();
+  }
+  state.counters["GFLOP/s"] = benchmark::Counter(2.0 * f.mr * f.nr * kc, benchmark::Counter::kIsIterationInvariantRate);
+  state.SetLabel(f.name);
+}
+
+BENCHMARK(ukernel_bf16)->Args({256, 1})->Args({1024, 1})->Args({1024, 8})->Args({512, 16});
+
+// The int8 kernel the same way (u8 A rows, s8 B panels of k quads, int32 partial sums kept):
+// counter GOP/s. 8 panels of kc = 2048 (512 KiB) stream from L2.
+void ukernel_qs8(benchmark::State& state) {
+  if (!(detected_isa() >= Isa::avx512 && cpu_features().avx512_vnni)) {
+    state.SkipWithError("AVX512_VNNI not available on this machine");
+    return;
+  }
+  const QGemmFamily& f = qs8_gemm_12x32_avx512vnni();
+  const int64_t kc = state.range(0), panels = state.range(1), lda = kc + 64;
+  std::vector<uint8_t> a(f.mr * lda, 3);
+  std::vector<int8_t> b(panels * kc * f.nr, -2);
+  std::vector<int32_t> c(f.mr * f.nr * panels, 0);
+  QTile tile;
+  tile.accumulate = true;
+  int64_t q = 0;
+  for (auto _ : state) {
+    f.kernels[f.mr](kc, a.data(), lda, b.data() + q * kc * f.nr, c.data() + q * f.mr * f.nr,
+                    f.nr, tile);
+    q = q + 1 == panels ? 0 : q + 1;
+    benchmark::ClobberMemory();
+  }
+  state.counters["GOP/s"] = benchmark::Counter(2.0 * f.mr * f.nr * kc, benchmark::Counter::kIsIterationInvariantRate);
+  state.SetLabel(f.name);
+}
+
+BENCHMARK(ukernel_qs8)->Args({512, 1})->Args({2048, 1})->Args({2048, 8});
+
 // Whole small GEMMs through fused_gemm into a preallocated C: packed against BLAS, 1 thread.
 void small_gemm(benchmark::State& state, Backend backend) {
   set_num_threads(1);

@@ -104,6 +104,33 @@ TEST(Bf16Gemm, StridedTransposedOperandsAndEpilogue) {
   }
 }
 
+// Every loop of the driver iterating: A rows 2 KiB apart (copied), prepared one MR panel at a
+// time (chunks of one panel), N over several NC blocks that read the copy, K over passes; the
+// same bits as the default blocking, whose chunk holds every row.
+TEST(Bf16Gemm, ChunkedARowsOverColumnBlocksAndPasses) {
+  const int64_t k = 1024;  // 2 KiB rows
+  for (const Bf16GemmConfig* cfg : gemm::runnable_bf16_configs()) {
+    Bf16GemmConfig small = *cfg;
+    small.a_chunk_bytes = 1;      // one MR panel per chunk
+    small.l2_bytes = int64_t{1};  // NC = one NR panel
+    small.kc = 400;
+    const int64_t m = 3 * cfg->mr + 5, n = 4 * cfg->nr + 3;
+    const Tensor a = randn({m, k}, 31, DType::bf16), b = randn({k, n}, 32, DType::bf16);
+    Tensor want({m, n});
+    gemm::naive_gemm_bf16(view(a), view(b), out_view(want), {});
+    Bf16GemmConfig whole_chunk = small;
+    whole_chunk.a_chunk_bytes = int64_t{1} << 30;
+    for (int threads : {1, 2}) {
+      Tensor got = Tensor::full({m, n}, NAN), whole({m, n});
+      run(&small, a, b, got, {}, threads);
+      run(&whole_chunk, a, b, whole, {}, threads);
+      const std::string what = gemm::describe_config(*cfg) + " t" + std::to_string(threads);
+      expect_close(got, want, k, what);
+      EXPECT_EQ(got.to_vector(), whole.to_vector()) << what;
+    }
+  }
+}
+
 TEST(Bf16Gemm, BitIdenticalAcrossThreadCounts) {
   const Tensor a = randn({301, 517}, 7, DType::bf16), b = randn({517, 263}, 8, DType::bf16);
   for (const Bf16GemmConfig* cfg : gemm::runnable_bf16_configs()) {

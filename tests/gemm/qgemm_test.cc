@@ -112,6 +112,23 @@ TEST(QGemm, EveryConfigIsExactOverOddShapesAndPasses) {
   }
 }
 
+// Every loop of the driver iterating: A rows 2 KiB apart (copied), prepared one MR panel at a
+// time (chunks of one panel), N over several NC blocks that read the copy, K over passes.
+TEST(QGemm, ChunkedARowsOverColumnBlocksAndPasses) {
+  for (const QGemmConfig* cfg : gemm::runnable_qgemm_configs()) {
+    QGemmConfig small = *cfg;
+    small.a_chunk_bytes = 1;      // one MR panel per chunk
+    small.l2_bytes = int64_t{1};  // NC = one NR panel
+    small.kc = 800;
+    const int64_t k = 2048;       // 2 KiB rows: copied
+    const Operands o = make(3 * cfg->mr + 5, 4 * cfg->nr + 3, k, 900);
+    for (int threads : {1, 2}) {
+      expect_exact(&small, o, epilogue_of(o), Tensor::full({o.a.shape()[0], o.b.shape()[1]}, NAN),
+                   threads, gemm::describe_config(*cfg) + " t" + std::to_string(threads));
+    }
+  }
+}
+
 TEST(QGemm, ExtremeCodesZeroPointsLayoutsAndEpilogue) {
   for (const QGemmConfig* cfg : gemm::runnable_qgemm_configs()) {
     const std::string name = gemm::describe_config(*cfg);

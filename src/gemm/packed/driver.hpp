@@ -3,9 +3,11 @@
 //
 // Contract of run_band(pr, plan, rows, cols): computes C's band rows × cols (both starting on a
 // micro-tile boundary) in full, on the calling thread, with its own packing buffers:
-//   pc: depth in passes of plan.kc
-//     jc: columns in blocks of plan.nc → pack B[pc, jc] into NR-column micro-panels (L2)
-//       macro_kernel: ir, jr and the micro-kernel (macro_kernel.hpp)
+//   mc: rows in chunks of a_chunk_rows when A is prepared (copied or packed), else all at once
+//     pc: depth in passes of plan.kc
+//       jc: columns in blocks of plan.nc → pack B[pc, jc] into NR-column micro-panels (L2)
+//         macro_kernel: ir, jr and the micro-kernel (macro_kernel.hpp); the chunk's A rows
+//         are prepared on the first column block and read from the copy by the others
 // The first pass applies alpha and beta (beta == 0: C is only written), later passes add to C;
 // after the last pass the bias + activation epilogue runs on the block's columns while they are
 // still in cache. (int8 keeps its partial sums in C as int32 and dequantizes on the last pass.)
@@ -43,45 +45,53 @@ void run_band(const Problem<F>& pr, const GemmPlan& plan, Span rows, Span cols) 
   const int64_t kc_step = std::min(plan.kc, k);
   const int64_t nc_block = plan.nc;
   const int64_t nc_max = std::min(nc_block, (cols.size() + nr - 1) / nr * nr);
+  int64_t chunk = rows.size();
   APanelBuffer a_buf;
   if (pr.a_mode != AMode::in_place) {
     a_buf.ld = copy_stride((kc_step + cfg.group - 1) / cfg.group * cfg.group, cfg.a_bytes);
-    a_buf.data = static_cast<char*>(t_a_buffer.get(mr * a_buf.ld * cfg.a_bytes));
+    chunk = std::min(chunk, cfg.a_chunk_rows(a_buf.ld * cfg.a_bytes));
+    a_buf.data = static_cast<char*>(
+        t_a_buffer.get((chunk + mr - 1) / mr * mr * a_buf.ld * cfg.a_bytes));
   }
   char* b_pack = static_cast<char*>(t_b_buffer.get(nc_max / nr * cfg.b_panel_bytes(kc_step)));
 
-  for (int64_t pc = 0; pc < k; pc += kc_step) {
-    BlockPos blk;
-    blk.m0 = rows.begin;
-    blk.m1 = rows.end;
-    blk.pc = pc;
-    blk.kc = std::min(kc_step, k - pc);
-    blk.first = pc == 0;
-    blk.last = pc + blk.kc == k;
-    for (int64_t jc = cols.begin; jc < cols.end; jc += nc_block) {
-      blk.jc = jc;
-      blk.nc = std::min(nc_block, cols.end - jc);
-      blk.full = pr.direct_b ? blk.nc / nr * nr : 0;
-      if (blk.full < blk.nc) {
-        F::pack_b(cfg, {&pr.b(pc, jc + blk.full), blk.kc, blk.nc - blk.full, pr.b.row_stride,
-                        pr.b.col_stride},
-                  b_pack);
-      }
-      // The next block's source is fetched across this block's micro-kernel calls.
-      PrefetchCursor next_b;
-      if (!pr.direct_b) {
-        int64_t next_pc = pc, next_jc = jc + nc_block;
-        if (next_jc >= cols.end) next_pc += kc_step, next_jc = cols.begin;
-        if (next_pc < k) {
-          const int64_t calls = (rows.size() + mr - 1) / mr * ((blk.nc + nr - 1) / nr);
-          next_b = PrefetchCursor(
-              MatrixRef<const B>{&pr.b(next_pc, next_jc), std::min(kc_step, k - next_pc),
-                                 std::min(nc_block, cols.end - next_jc), pr.b.row_stride,
-                                 pr.b.col_stride},
-              calls);
+  for (int64_t m0 = rows.begin; m0 < rows.end; m0 += chunk) {
+    const int64_t m1 = std::min(rows.end, m0 + chunk);
+    for (int64_t pc = 0; pc < k; pc += kc_step) {
+      BlockPos blk;
+      blk.m0 = m0;
+      blk.m1 = m1;
+      blk.pc = pc;
+      blk.kc = std::min(kc_step, k - pc);
+      blk.first = pc == 0;
+      blk.last = pc + blk.kc == k;
+      for (int64_t jc = cols.begin; jc < cols.end; jc += nc_block) {
+        blk.jc = jc;
+        blk.nc = std::min(nc_block, cols.end - jc);
+        blk.full = pr.direct_b ? blk.nc / nr * nr : 0;
+        blk.prepare_a = jc == cols.begin;
+        if (blk.full < blk.nc) {
+          F::pack_b(cfg, {&pr.b(pc, jc + blk.full), blk.kc, blk.nc - blk.full, pr.b.row_stride,
+                          pr.b.col_stride},
+                    b_pack);
         }
+        // The next block's source is fetched across this block's micro-kernel calls.
+        PrefetchCursor next_b;
+        if (!pr.direct_b) {
+          int64_t next_pc = pc, next_jc = jc + nc_block;
+          if (next_jc >= cols.end) next_pc += kc_step, next_jc = cols.begin;
+          if (next_pc >= k && m1 < rows.end) next_pc = 0;
+          if (next_pc < k) {
+            const int64_t calls = (m1 - m0 + mr - 1) / mr * ((blk.nc + nr - 1) / nr);
+            next_b = PrefetchCursor(
+                MatrixRef<const B>{&pr.b(next_pc, next_jc), std::min(kc_step, k - next_pc),
+                                   std::min(nc_block, cols.end - next_jc), pr.b.row_stride,
+                                   pr.b.col_stride},
+                calls);
+          }
+        }
+        macro_kernel(pr, blk, b_pack, a_buf, next_b);
       }
-      macro_kernel(pr, blk, b_pack, a_buf, next_b);
     }
   }
 }

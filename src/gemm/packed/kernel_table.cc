@@ -25,7 +25,17 @@ namespace {
 //       A micro-panel of the block sweeps it, with room for the A panels and C passing through.
 //       Zen 4, f32: 1 MiB/2 / (512·4 B) = 256 (multiple of NR=32). The driver re-derives it
 //       for the depth it actually uses.
-// Missing cache information falls back to 32 KiB / 512 KiB.
+//   A chunk: A rows that must be copied (aliasing strides, widening) are prepared once per
+//       pass and read by every column block from the copy; the copy lives in L3 (it is the
+//       size of the band), so it takes at most half of one core's share of L3.
+// Missing cache information falls back to 32 KiB / 512 KiB / 2 MiB of L3 per core.
+int64_t l3_share_bytes() {
+  for (const CacheLevel& c : cache_hierarchy()) {
+    if (c.level == 3 && c.size_bytes > 0) return c.size_bytes / std::max(1, c.shared_by);
+  }
+  return int64_t{2} << 20;
+}
+
 Blocking derive(int mr, int nr, int group, int a_bytes, int b_bytes) {
   const int64_t l1 = cache_size_bytes(1) > 0 ? cache_size_bytes(1) : 32 << 10;
   const int64_t l2 = cache_size_bytes(2) > 0 ? cache_size_bytes(2) : 512 << 10;
@@ -36,6 +46,7 @@ Blocking derive(int mr, int nr, int group, int a_bytes, int b_bytes) {
   b.a_bytes = a_bytes;
   b.b_bytes = b_bytes;
   b.l2_bytes = l2;
+  b.a_chunk_bytes = l3_share_bytes() / 2;
   const int64_t cap = std::max<int64_t>(512, 2048 / a_bytes);
   b.kc = std::clamp<int64_t>(l1 * 3 / 4 / (mr * a_bytes) / 16 * 16, 64, cap);
   b.nc = b.nc_for(b.kc);

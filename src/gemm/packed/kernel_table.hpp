@@ -33,6 +33,7 @@ struct Blocking {
   int64_t kc = 0;             // depth of one packed panel pass
   int64_t nc = 0;             // columns of the packed B block at depth KC (nc_for(kc))
   int64_t l2_bytes = 0;       // one core's L2, for the pack-or-not decision on B
+  int64_t a_chunk_bytes = 0;  // prepared A rows a thread keeps for every column block of a pass
   // B packers for the low-precision families (pack_lowp.hpp): the family's row packer, and for
   // B = Wᵀ the float32 family of the same tier and NR when a k group is one 32-bit word.
   PanelPackers packers;
@@ -41,6 +42,10 @@ struct Blocking {
   int64_t nc_for(int64_t depth) const {
     const int64_t rows = (depth + group - 1) / group * group, block_bytes = l2_bytes / 2;
     return std::max<int64_t>(nr, block_bytes / (rows * b_bytes) / nr * nr);
+  }
+  // Rows of A prepared at once (a multiple of MR) when one prepared row takes row_bytes.
+  int64_t a_chunk_rows(int64_t row_bytes) const {
+    return std::max<int64_t>(1, a_chunk_bytes / (mr * row_bytes)) * mr;
   }
   // Bytes of one packed B micro-panel `depth` deep.
   int64_t b_panel_bytes(int64_t depth) const {

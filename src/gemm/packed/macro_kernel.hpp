@@ -71,9 +71,11 @@ struct BlockPos {
   int64_t m0 = 0, m1 = 0, pc = 0, kc = 0, jc = 0, nc = 0;
   int64_t full = 0;  // leading columns read from B in place
   bool first = false, last = false;
+  bool prepare_a = false;  // prepare A's rows [m0, m1) into the buffer (else already there)
 };
 
-// The buffers a thread prepares A panels in (null when A is read in place), with their stride.
+// The buffer a thread prepares A's rows in (null when A is read in place): the MR-row panel
+// starting at row m0 + q·MR of the chunk at data + q·MR·ld elements, each row ld apart.
 struct APanelBuffer {
   char* data = nullptr;
   int64_t ld = 0;
@@ -93,20 +95,38 @@ void macro_kernel(const Problem<F>& pr, const BlockPos& blk, const char* b_pack,
   TilePos pos;
   pos.first = blk.first;
   pos.last = blk.last;
+  // Where the micro-kernels read the A panel of row ir: A itself, or the chunk's prepared copy.
+  const bool in_place = pr.a_mode == AMode::in_place;
+  const int64_t lda = in_place ? pr.a.row_stride : a_buf.ld;
+  const auto panel_at = [&](int64_t ir) -> const void* {
+    if (in_place) return &pr.a(ir, blk.pc);
+    return a_buf.data + (ir - blk.m0) * a_buf.ld * cfg.a_bytes;
+  };
+  const int64_t calls = (blk.nc + nr - 1) / nr;
   for (int64_t ir = blk.m0; ir < blk.m1; ir += mr) {
     const int rows = static_cast<int>(std::min<int64_t>(mr, blk.m1 - ir));
-    // The A micro-panel is prepared here, one at a time, rather than as an MC block: it is the
-    // only part of A the jr loop reuses, and a 12 × KC panel stays in L1 where a block would
-    // crowd the packed B block out of L2. Re-preparing it for every NC block of columns costs
-    // MR·KC copies per MR·NC·KC FMAs.
-    const void* a_panel = &pr.a(ir, blk.pc);
-    int64_t lda = pr.a.row_stride;
-    if (pr.a_mode != AMode::in_place) {
+    const void* a_panel = panel_at(ir);
+    // The A micro-panel is the only part of A the jr loop reuses: a 12 × KC panel stays in
+    // L1 while the B micro-panels stream from L2. A prepared panel is kept for the whole pass,
+    // so each is copied once per pass rather than once per NC block of columns.
+    if (blk.prepare_a && !in_place) {
       F::prepare_a(cfg, MatrixRef<const A>{&pr.a(ir, blk.pc), rows, blk.kc, pr.a.row_stride,
                                            pr.a.col_stride},
-                   pr.a_mode, a_buf.data, a_buf.ld);
-      a_panel = a_buf.data;
-      lda = a_buf.ld;
+                   pr.a_mode, const_cast<void*>(a_panel), lda);
+    }
+    // The next panel's source (A, or its copy; in L3 or DRAM) is fetched across this panel's
+    // micro-kernel calls.
+    PrefetchCursor next_a;
+    if (const int64_t next = ir + mr; next < blk.m1) {
+      if (in_place || blk.prepare_a) {
+        next_a = PrefetchCursor(MatrixRef<const A>{&pr.a(next, blk.pc), std::min<int64_t>(mr, blk.m1 - next),
+                                                   blk.kc, pr.a.row_stride, pr.a.col_stride},
+                                calls);
+      } else {
+        next_a = PrefetchCursor(MatrixRef<const char>{static_cast<const char*>(panel_at(next)), 1,
+                                                      mr * a_buf.ld * cfg.a_bytes, 0, 1},
+                                calls);
+      }
     }
     pos.i0 = ir;
     for (int64_t jr = 0; jr < blk.nc; jr += nr) {
@@ -121,6 +141,7 @@ void macro_kernel(const Problem<F>& pr, const BlockPos& blk, const char* b_pack,
         b_panel = b_pack + (jr - blk.full) / nr * panel_bytes;
         ldb = nr;
       }
+      next_a.step();
       next_b.step();
       if (pos.cols == nr && pr.c.col_stride == 1) {
         // The kernel reads and writes its C tile only after its k loop: fetching the tile now

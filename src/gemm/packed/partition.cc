@@ -32,10 +32,7 @@ double band_load(const GridProblem& pr, const Band& b) {
   double load = double(b.rows) * panels * double(b.depth) +
                 double(b.rows) * double(b.cols) * passes * kStoreCycles;
   if (pr.packs_b) load += double(b.depth) * panels * pr.nr * kPackCycles;
-  if (pr.prepares_a) {
-    const int64_t blocks = pr.nc > 0 ? ceil_div(b.cols, pr.nc) : 1;
-    load += double(b.rows) * double(b.depth) * double(blocks) * kPackCycles;
-  }
+  if (pr.prepares_a) load += double(b.rows) * double(b.depth) * kPackCycles;
   return load;
 }
 
@@ -68,11 +65,9 @@ ThreadGrid make_grid(const GridProblem& pr, int ic, int jc, int pc) {
   const int i = largest_way(pr.m, pr.mr, g.ic), p = largest_way(pr.k, kDepthUnit, g.pc);
   double busiest = 0, total = 0;
   for (int j = 0; j < g.jc; ++j) busiest = std::max(busiest, thread_load(pr, g, i, j, p));
-  double col_panels = 0, col_blocks = 0;
+  double col_panels = 0;
   for (int j = 0; j < g.jc; ++j) {
-    const int64_t cols = way_span(pr.n, pr.nr, g.jc, j).size();
-    col_panels += double(ceil_div(cols, pr.nr));
-    col_blocks += double(pr.nc > 0 ? ceil_div(cols, pr.nc) : 1);
+    col_panels += double(ceil_div(way_span(pr.n, pr.nr, g.jc, j).size(), pr.nr));
   }
   // Every term is a product of one factor per dimension, so the sum over all threads factors.
   double depth_passes = 0;
@@ -86,7 +81,7 @@ ThreadGrid make_grid(const GridProblem& pr, int ic, int jc, int pc) {
   } else {
     total = m * col_panels * k + m * n * depth_passes * kStoreCycles;
     if (pr.packs_b) total += g.ic * col_panels * k * pr.nr * kPackCycles;
-    if (pr.prepares_a) total += m * k * col_blocks * kPackCycles;
+    if (pr.prepares_a) total += m * k * g.jc * kPackCycles;
   }
   g.busiest = busiest;
   g.mean = total / g.threads();

@@ -49,10 +49,9 @@ struct GridProblem {
   int64_t m = 0, n = 0, k = 0;
   int mr = 1, nr = 1;
   int64_t kc = 0;           // the pass depth (C is loaded and stored once per pass)
-  int64_t nc = 0;           // columns of one packed B block at the plan's depth
   bool matrix_vector = false;  // M = 1 through the matrix-vector kernel (bound by B's stream)
   bool packs_b = true;      // each thread packs its columns of B (false: B read in place)
-  bool prepares_a = false;  // each thread copies or packs its rows of A once per NC block
+  bool prepares_a = false;  // each thread copies or packs its rows of A once per pass
   bool splits_k = false;    // the caller can sum K partials (pc > 1 allowed)
   int threads = 1;          // the most threads the caller allows
 };

@@ -51,7 +51,6 @@ GridProblem grid_problem(const Blocking& blocking, int64_t m, int64_t n, int64_t
   gp.mr = blocking.mr;
   gp.nr = blocking.nr;
   gp.kc = pass_depth(k, blocking.kc);
-  gp.nc = blocking.nc_for(gp.kc);
   gp.packs_b = reads.packs_b;
   gp.prepares_a = reads.prepares_a;
   gp.splits_k = reads.splits_k && m * n * reads.c_bytes <= kMaxPartialBytes;

@@ -40,11 +40,42 @@ struct Avx512Vnni {
   static void store_f32(void* p, FVec r) { _mm512_storeu_ps(p, r); }
 };
 
+// PackBPanel for a row-major B: rows 4s..4s+3 (32 columns, one ymm each) interleaved into the
+// panel's k quads, column j's four bytes together: byte then word unpacks build the quads within
+// each 128-bit lane (columns 0-15 in the low lanes, 16-31 in the high ones), and two lane
+// permutes put the columns in order. Columns past `cols` and rows past kc load as zeros.
+void pack_b_rows(const void* src, int64_t ld, int64_t kc, int64_t cols, void* dst) {
+  const auto* b = static_cast<const int8_t*>(src);
+  auto* out = static_cast<int8_t*>(dst);
+  const __mmask32 mask = cols >= 32 ? ~__mmask32{0} : (__mmask32{1} << cols) - 1;
+  const auto row = [&](int64_t p) {
+    return p < kc ? _mm256_maskz_loadu_epi8(mask, b + p * ld) : _mm256_setzero_si256();
+  };
+  for (int64_t p = 0; p < kc; p += 4, out += 128) {
+    const __m256i r0 = row(p), r1 = row(p + 1), r2 = row(p + 2), r3 = row(p + 3);
+    const __m256i lo01 = _mm256_unpacklo_epi8(r0, r1), hi01 = _mm256_unpackhi_epi8(r0, r1);
+    const __m256i lo23 = _mm256_unpacklo_epi8(r2, r3), hi23 = _mm256_unpackhi_epi8(r2, r3);
+    const __m256i q0 = _mm256_unpacklo_epi16(lo01, lo23);  // columns 0-3 | 16-19
+    const __m256i q1 = _mm256_unpackhi_epi16(lo01, lo23);  // columns 4-7 | 20-23
+    const __m256i q2 = _mm256_unpacklo_epi16(hi01, hi23);  // columns 8-11 | 24-27
+    const __m256i q3 = _mm256_unpackhi_epi16(hi01, hi23);  // columns 12-15 | 28-31
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out), _mm256_permute2x128_si256(q0, q1, 0x20));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + 32), _mm256_permute2x128_si256(q2, q3, 0x20));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + 64), _mm256_permute2x128_si256(q0, q1, 0x31));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + 96), _mm256_permute2x128_si256(q2, q3, 0x31));
+  }
+}
+
+QGemmFamily make() {
+  QGemmFamily family = make_lowp_family<Avx512Vnni, 12, 2>("qs8_gemm_12x32_avx512vnni");
+  family.pack_b_rows = &pack_b_rows;
+  return family;
+}
+
 }  // namespace
 
 const QGemmFamily& qs8_gemm_12x32_avx512vnni() {
-  static const QGemmFamily family =
-      make_lowp_family<Avx512Vnni, 12, 2>("qs8_gemm_12x32_avx512vnni");
+  static const QGemmFamily family = make();
   return family;
 }
 
