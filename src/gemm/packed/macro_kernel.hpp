@@ -145,11 +145,12 @@ void macro_kernel(const Problem<F>& pr, const BlockPos& blk, const char* b_pack,
       next_b.step();
       if (pos.cols == nr && pr.c.col_stride == 1) {
         // The kernel reads and writes its C tile only after its k loop: fetching the tile now
-        // (C of a large problem lives in L3 or DRAM) overlaps the misses with the FMAs. Issued
+        // (C of a large problem lives in L3 or DRAM) overlaps the misses with the FMAs. Into
+        // L2, not L1: the B panel streaming through L1 during the call would evict it. Issued
         // here rather than in the kernel, whose registers are all spoken for.
         for (int i = 0; i < rows; ++i) {
           for (int j = 0; j < nr; j += 64 / static_cast<int>(sizeof(C))) {
-            __builtin_prefetch(&pr.c(ir + i, pos.j0 + j), 1, 3);
+            __builtin_prefetch(&pr.c(ir + i, pos.j0 + j), 1, 2);
           }
         }
         F::run_tile(cfg, e, pr.a_mode, rows, blk.kc, a_panel, lda, b_panel, ldb,
