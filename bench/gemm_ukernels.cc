@@ -1,8 +1,9 @@
 // Micro-benchmarks of the GEMM micro-kernels (one register tile, operands hot in L1/L2) and of
 // the packed driver against the BLAS library on small problems, where overheads show.
 //   build-*/bench/bench_gemm_ukernels --benchmark_filter=ukernel
-// Counters: GFLOP/s (2·MR·NR·KC per kernel call). Each family runs only where active_isa()
-// allows its ISA.
+// Counters: GFLOP/s (2·MR·NR·KC per kernel call; GOP/s for int8). Each family runs only where
+// active_isa() allows its ISA; the bfloat16 and int8 kernels where the CPU has their
+// instructions, fed as the driver feeds them (B panels from L1 or from L2).
 #include <benchmark/benchmark.h>
 
 #include <vector>

@@ -4,6 +4,7 @@
 // Contract of run_band(pr, plan, rows, cols): computes C's band rows × cols (both starting on a
 // micro-tile boundary) in full, on the calling thread, with its own packing buffers:
 //   mc: rows in chunks of a_chunk_rows when A is prepared (copied or packed), else all at once
+//       (B is packed once per chunk: one chunk unless the band's prepared rows outgrow L3)
 //     pc: depth in passes of plan.kc
 //       jc: columns in blocks of plan.nc → pack B[pc, jc] into NR-column micro-panels (L2)
 //         macro_kernel: ir, jr and the micro-kernel (macro_kernel.hpp); the chunk's A rows

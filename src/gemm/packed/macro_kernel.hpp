@@ -7,7 +7,8 @@
 //   `full` columns, read in place (Problem::direct_b). m0 and jc sit on micro-tile boundaries.
 //   Loops (BLIS's names, A and B roles swapped because C is row-major and the kernels are wide
 //   in N and short in M: the narrow operand, A, is the one kept in L1):
-//     ir: MR rows → the A micro-panel, MR·kc: read in place, or copied / packed (L1)
+//     ir: MR rows → the A micro-panel, MR·kc: read in place, or from the rows run_band's
+//         first column block of the pass prepared (copied / packed) into a_buf (L1)
 //       jr: NR columns (the B micro-panels stream from L2 past the A panel in L1)
 //         micro-kernel: MR×NR tile of C += A panel · B panel
 //   Each element's arithmetic depends only on its row, column and the pass, never on the band
@@ -117,16 +118,14 @@ void macro_kernel(const Problem<F>& pr, const BlockPos& blk, const char* b_pack,
     // The next panel's source (A, or its copy; in L3 or DRAM) is fetched across this panel's
     // micro-kernel calls.
     PrefetchCursor next_a;
-    if (const int64_t next = ir + mr; next < blk.m1) {
-      if (in_place || blk.prepare_a) {
-        next_a = PrefetchCursor(MatrixRef<const A>{&pr.a(next, blk.pc), std::min<int64_t>(mr, blk.m1 - next),
-                                                   blk.kc, pr.a.row_stride, pr.a.col_stride},
-                                calls);
-      } else {
-        next_a = PrefetchCursor(MatrixRef<const char>{static_cast<const char*>(panel_at(next)), 1,
-                                                      mr * a_buf.ld * cfg.a_bytes, 0, 1},
-                                calls);
-      }
+    if (const int64_t next = ir + mr; next < blk.m1 && (in_place || blk.prepare_a)) {
+      const int64_t next_rows = std::min<int64_t>(mr, blk.m1 - next);
+      next_a = PrefetchCursor(MatrixRef<const A>{&pr.a(next, blk.pc), next_rows, blk.kc,
+                                                 pr.a.row_stride, pr.a.col_stride},
+                              calls);
+    } else if (next < blk.m1) {
+      const auto* copy = static_cast<const char*>(panel_at(next));
+      next_a = PrefetchCursor(MatrixRef<const char>{copy, 1, mr * lda * cfg.a_bytes, 0, 1}, calls);
     }
     pos.i0 = ir;
     for (int64_t jr = 0; jr < blk.nc; jr += nr) {

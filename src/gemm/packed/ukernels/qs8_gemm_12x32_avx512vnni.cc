@@ -59,10 +59,13 @@ void pack_b_rows(const void* src, int64_t ld, int64_t kc, int64_t cols, void* ds
     const __m256i q1 = _mm256_unpackhi_epi16(lo01, lo23);  // columns 4-7 | 20-23
     const __m256i q2 = _mm256_unpacklo_epi16(hi01, hi23);  // columns 8-11 | 24-27
     const __m256i q3 = _mm256_unpackhi_epi16(hi01, hi23);  // columns 12-15 | 28-31
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out), _mm256_permute2x128_si256(q0, q1, 0x20));
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + 32), _mm256_permute2x128_si256(q2, q3, 0x20));
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + 64), _mm256_permute2x128_si256(q0, q1, 0x31));
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + 96), _mm256_permute2x128_si256(q2, q3, 0x31));
+    const auto store = [&](int at, __m256i v) {
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + at), v);
+    };
+    store(0, _mm256_permute2x128_si256(q0, q1, 0x20));   // columns 0-7
+    store(32, _mm256_permute2x128_si256(q2, q3, 0x20));  // columns 8-15
+    store(64, _mm256_permute2x128_si256(q0, q1, 0x31));  // columns 16-23
+    store(96, _mm256_permute2x128_si256(q2, q3, 0x31));  // columns 24-31
   }
 }
 
