@@ -70,7 +70,7 @@ Tensor quantized_linear(const Tensor& x, const QuantizedWeight& w,
   out_shape.push_back(out);
   const Tensor x2 = x.reshape({rows, in});
   // The codes go to rows whose stride does not alias in L1, so the GEMM reads them in place
-  // rather than copying each row panel for every block of columns (gemm::should_copy_a).
+  // rather than copying them first (gemm::should_copy_a).
   QuantizedRows q;
   if (reference) {
     q = naive::quantize_rows(x2);
