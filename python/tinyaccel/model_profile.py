@@ -157,6 +157,20 @@ def _selected(event) -> bool:
     return True
 
 
+def _outermost(events: list) -> list:
+    """The events in start order without those that start inside an earlier one on its thread:
+    the profiler's tree sometimes leaves a child (native_layer_norm) unlinked from its parent,
+    with an end stamped a microsecond after the parent's, so only the start tells."""
+    kept: list = []
+    busy_until: Dict[int, int] = {}
+    for e in sorted(events, key=lambda e: (e.time_range.start, -e.time_range.end)):
+        if e.time_range.start < busy_until.get(e.thread, e.time_range.start):
+            continue
+        kept.append(e)
+        busy_until[e.thread] = e.time_range.end
+    return kept
+
+
 def _profile_torch(torch, model, example, warmup, iterations, roofs, swap) -> ModelProfile:
     from torch.profiler import ProfilerActivity, profile, record_function
 
@@ -174,8 +188,7 @@ def _profile_torch(torch, model, example, warmup, iterations, roofs, swap) -> Mo
             it = _iteration_of(e)
             if it is not None and _selected(e):
                 per_pass.setdefault(it, []).append(e)
-        return [sorted(per_pass.get(i, []), key=lambda e: e.time_range.start)
-                for i in range(passes)]
+        return [_outermost(per_pass.get(i, [])) for i in range(passes)]
 
     # Times come from a session without FLOP counting (counting can slow an op it counts); the
     # FLOPs PyTorch counts come from one more pass with it on.

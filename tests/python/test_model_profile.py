@@ -64,3 +64,22 @@ def test_bad_arguments(roofs):
         ta.profile_model(lambda x: x, np.ones(3), iterations=0, roofline=roofs)
     with pytest.raises(TypeError):
         ta.profile_model(42, np.ones(3), roofline=roofs)
+
+
+def test_children_the_profiler_left_unlinked_are_not_rows():
+    from types import SimpleNamespace as Ns
+
+    from tinyaccel.model_profile import _outermost
+
+    def event(name, start, end, thread=1):
+        return Ns(name=name, time_range=Ns(start=start, end=end), thread=thread)
+
+    # As seen from torch.profiler: native_layer_norm not under layer_norm in the tree, and
+    # stamped to end a microsecond after it.
+    events = [event("aten::mm", 335, 354), event("aten::native_layer_norm", 308, 318),
+              event("aten::layer_norm", 305, 317), event("aten::add_", 545, 545),
+              event("aten::addmm", 533, 545), event("aten::mm", 340, 350, thread=2),
+              event("aten::native_layer_norm", 341, 343)]
+    assert [(e.name, e.thread) for e in _outermost(events)] == [
+        ("aten::layer_norm", 1), ("aten::mm", 1), ("aten::mm", 2), ("aten::addmm", 1),
+        ("aten::add_", 1)]
