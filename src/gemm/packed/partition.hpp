@@ -12,8 +12,9 @@
 //     mean load (1×1×1 always is). Where the tiles do not split evenly over t threads, fewer
 //     threads are taken rather than leaving some to wait on the busiest.
 //   - Among the grids allowed, the one with the smallest predicted time (busiest thread's load,
-//     plus the hand-off and, for pc > 1, the reduction) wins; ties go to fewer threads. A grid
-//     with pc > 1 must beat the best one without by 25%.
+//     plus the hand-off and, for pc > 1, the reduction) wins; grids within 1% of it count as
+//     tied, and ties go to more row ways (ic), then to fewer threads. A grid with pc > 1 must
+//     beat the best one without by 25%.
 //   - pc > 1 only when GridProblem::splits_k: the K partials are then summed after a second
 //     hand-off in the fixed order p = 0, 1, ..., so results are deterministic for a given thread
 //     count but are not bit-identical to the pc = 1 result.
@@ -24,7 +25,7 @@
 //                                                NR panel a whole panel: it runs full width)
 //   C         rows × cols × passes × 1/4        (each K pass loads and stores the band of C)
 //   pack B    depth × NR-panels × NR × 1/2      (every thread packs its own columns)
-//   prep A    rows × depth × ⌈cols / NC⌉ × 1/2  (row copy or packing, once per NC block)
+//   prep A    rows × depth × 1/2                 (row copy or packing, once per pass)
 //   reduce    M × N × (pc + 1) × 1/4 / threads  (pc > 1 only) + one more hand-off
 //   hand-off  kHandoffCycles × (1 + log2 threads) for threads > 1
 // and for the matrix-vector kernel (M = 1, bound by streaming B) cols × depth × 1/8 alone.
