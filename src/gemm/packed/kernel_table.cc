@@ -25,9 +25,10 @@ namespace {
 //       A micro-panel of the block sweeps it, with room for the A panels and C passing through.
 //       Zen 4, f32: 1 MiB/2 / (512·4 B) = 256 (multiple of NR=32). The driver re-derives it
 //       for the depth it actually uses.
-//   A chunk: A rows that must be copied (aliasing strides, widening) are prepared once per
-//       pass and read by every column block from the copy; the copy lives in L3 (it is the
-//       size of the band), so it takes at most half of one core's share of L3.
+//   A chunk: A rows the driver prepares (copies of rows whose stride aliases in L1 or that
+//       are widened, packed panels of strided A) are prepared once per pass and read by every
+//       column block from the copy; the copy lives in L3 (it is the size of the band), so it
+//       takes at most half of one core's share of L3.
 // Missing cache information falls back to 32 KiB / 512 KiB / 2 MiB of L3 per core.
 int64_t l3_share_bytes() {
   for (const CacheLevel& c : cache_hierarchy()) {
