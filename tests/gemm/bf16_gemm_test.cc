@@ -106,7 +106,7 @@ TEST(Bf16Gemm, StridedTransposedOperandsAndEpilogue) {
 
 // Every loop of the driver iterating: A rows 2 KiB apart (copied), prepared one MR panel at a
 // time (chunks of one panel), N over several NC blocks that read the copy, K over passes; the
-// same bits as the default blocking, whose chunk holds every row.
+// same bits as a chunk that holds every row and as one column block (no copy kept).
 TEST(Bf16Gemm, ChunkedARowsOverColumnBlocksAndPasses) {
   const int64_t k = 1024;  // 2 KiB rows
   for (const Bf16GemmConfig* cfg : gemm::runnable_bf16_configs()) {
@@ -118,15 +118,18 @@ TEST(Bf16Gemm, ChunkedARowsOverColumnBlocksAndPasses) {
     const Tensor a = randn({m, k}, 31, DType::bf16), b = randn({k, n}, 32, DType::bf16);
     Tensor want({m, n});
     gemm::naive_gemm_bf16(view(a), view(b), out_view(want), {});
-    Bf16GemmConfig whole_chunk = small;
+    Bf16GemmConfig whole_chunk = small, one_block = small;
     whole_chunk.a_chunk_bytes = int64_t{1} << 30;
+    one_block.l2_bytes = int64_t{1} << 30;  // one column block: panels prepared into one slot
     for (int threads : {1, 2}) {
-      Tensor got = Tensor::full({m, n}, NAN), whole({m, n});
+      Tensor got = Tensor::full({m, n}, NAN), whole({m, n}), single({m, n});
       run(&small, a, b, got, {}, threads);
       run(&whole_chunk, a, b, whole, {}, threads);
+      run(&one_block, a, b, single, {}, threads);
       const std::string what = gemm::describe_config(*cfg) + " t" + std::to_string(threads);
       expect_close(got, want, k, what);
       EXPECT_EQ(got.to_vector(), whole.to_vector()) << what;
+      EXPECT_EQ(got.to_vector(), single.to_vector()) << what;
     }
   }
 }

@@ -51,8 +51,11 @@ void run_band(const Problem<F>& pr, const GemmPlan& plan, Span rows, Span cols) 
   if (pr.a_mode != AMode::in_place) {
     a_buf.ld = copy_stride((kc_step + cfg.group - 1) / cfg.group * cfg.group, cfg.a_bytes);
     chunk = std::min(chunk, cfg.a_chunk_rows(a_buf.ld * cfg.a_bytes));
-    a_buf.data = static_cast<char*>(
-        t_a_buffer.get((chunk + mr - 1) / mr * mr * a_buf.ld * cfg.a_bytes));
+    // Keeping the prepared rows pays only when a later column block reads them again; with
+    // one block each panel is prepared into the same MR rows, which stay in L1/L2.
+    a_buf.keep = cols.size() > nc_block;
+    const int64_t kept_rows = a_buf.keep ? (chunk + mr - 1) / mr * mr : mr;
+    a_buf.data = static_cast<char*>(t_a_buffer.get(kept_rows * a_buf.ld * cfg.a_bytes));
   }
   char* b_pack = static_cast<char*>(t_b_buffer.get(nc_max / nr * cfg.b_panel_bytes(kc_step)));
 

@@ -75,11 +75,13 @@ struct BlockPos {
   bool prepare_a = false;  // prepare A's rows [m0, m1) into the buffer (else already there)
 };
 
-// The buffer a thread prepares A's rows in (null when A is read in place): the MR-row panel
-// starting at row m0 + q·MR of the chunk at data + q·MR·ld elements, each row ld apart.
+// The buffer a thread prepares A's rows in (null when A is read in place), each row ld apart:
+// with `keep`, the MR-row panel starting at row m0 + q·MR of the chunk at data + q·MR·ld
+// elements, for every column block of the pass to read; without, every panel at data.
 struct APanelBuffer {
   char* data = nullptr;
   int64_t ld = 0;
+  bool keep = false;
 };
 
 template <typename F>
@@ -101,7 +103,7 @@ void macro_kernel(const Problem<F>& pr, const BlockPos& blk, const char* b_pack,
   const int64_t lda = in_place ? pr.a.row_stride : a_buf.ld;
   const auto panel_at = [&](int64_t ir) -> const void* {
     if (in_place) return &pr.a(ir, blk.pc);
-    return a_buf.data + (ir - blk.m0) * a_buf.ld * cfg.a_bytes;
+    return a_buf.data + (a_buf.keep ? (ir - blk.m0) * a_buf.ld * cfg.a_bytes : 0);
   };
   const int64_t calls = (blk.nc + nr - 1) / nr;
   for (int64_t ir = blk.m0; ir < blk.m1; ir += mr) {
