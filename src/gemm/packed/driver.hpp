@@ -3,8 +3,9 @@
 //
 // Contract of run_band(pr, plan, rows, cols): computes C's band rows × cols (both starting on a
 // micro-tile boundary) in full, on the calling thread, with its own packing buffers:
-//   mc: rows in chunks of a_chunk_rows when A is prepared (copied or packed), else all at once
-//       (B is packed once per chunk: one chunk unless the band's prepared rows outgrow L3)
+//   mc: rows in chunks of a_chunk_rows when A is prepared (copied or packed) and kept for
+//       several column blocks, else all at once (B is packed once per chunk: one chunk unless
+//       the band's prepared rows outgrow L3)
 //     pc: depth in passes of plan.kc
 //       jc: columns in blocks of plan.nc → pack B[pc, jc] into NR-column micro-panels (L2)
 //         macro_kernel: ir, jr and the micro-kernel (macro_kernel.hpp); the chunk's A rows
@@ -50,10 +51,11 @@ void run_band(const Problem<F>& pr, const GemmPlan& plan, Span rows, Span cols) 
   APanelBuffer a_buf;
   if (pr.a_mode != AMode::in_place) {
     a_buf.ld = copy_stride((kc_step + cfg.group - 1) / cfg.group * cfg.group, cfg.a_bytes);
-    chunk = std::min(chunk, cfg.a_chunk_rows(a_buf.ld * cfg.a_bytes));
     // Keeping the prepared rows pays only when a later column block reads them again; with
-    // one block each panel is prepared into the same MR rows, which stay in L1/L2.
+    // one block each panel is prepared into the same MR rows, which stay in L1/L2, and the
+    // rows need no chunks.
     a_buf.keep = cols.size() > nc_block;
+    if (a_buf.keep) chunk = std::min(chunk, cfg.a_chunk_rows(a_buf.ld * cfg.a_bytes));
     const int64_t kept_rows = a_buf.keep ? (chunk + mr - 1) / mr * mr : mr;
     a_buf.data = static_cast<char*>(t_a_buffer.get(kept_rows * a_buf.ld * cfg.a_bytes));
   }
